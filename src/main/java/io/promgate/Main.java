@@ -1,0 +1,85 @@
+package io.promgate;
+
+import io.promgate.config.ConfigException;
+import io.quarkus.runtime.Quarkus;
+import io.quarkus.runtime.annotations.QuarkusMain;
+import java.util.Optional;
+
+/**
+ * Command line, with the flag names Prometheus uses:
+ *
+ * <pre>
+ * java -jar quarkus-run.jar [--config.file=promgate.yml] [--web.listen-address=0.0.0.0:9201]
+ *                           [--web.enable-lifecycle] [--check-config]
+ * </pre>
+ *
+ * Flags become Quarkus config properties before Quarkus starts, so containers can set the same
+ * through the environment instead ({@code PROMGATE_CONFIG_FILE}, {@code QUARKUS_HTTP_PORT}, ...).
+ */
+@QuarkusMain
+public final class Main {
+  static final String USAGE =
+      """
+      usage: promgate [--config.file=FILE] [--web.listen-address=[HOST]:PORT] [--web.enable-lifecycle]
+                      [--check-config]
+        --config.file           promgate configuration file (default: promgate.yml if present, else defaults)
+        --web.listen-address    address to listen on for HTTP (default: 0.0.0.0:9201)
+        --web.enable-lifecycle  enable POST /-/reload
+        --check-config          validate the configuration file and exit (0 valid, 1 invalid)
+      """;
+
+  Main() {}
+
+  public static void main(String... args) {
+    String configFile = null;
+    boolean check = false;
+    for (String arg : args) {
+      String a = arg.startsWith("--") ? arg : "-" + arg;
+      if (a.startsWith("--config.file=")) {
+        configFile = a.substring("--config.file=".length());
+      } else if (a.startsWith("--web.listen-address=")) {
+        String addr = a.substring("--web.listen-address=".length());
+        int colon = addr.lastIndexOf(':');
+        if (colon < 0) {
+          fail("--web.listen-address must be [HOST]:PORT, got \"" + addr + "\"");
+        }
+        String host = addr.substring(0, colon);
+        if (host.startsWith("[") && host.endsWith("]")) {
+          host = host.substring(1, host.length() - 1);
+        }
+        System.setProperty("quarkus.http.host", host.isEmpty() ? "0.0.0.0" : host);
+        System.setProperty("quarkus.http.port", addr.substring(colon + 1));
+      } else if (a.equals("--web.enable-lifecycle")) {
+        System.setProperty("promgate.web.enable-lifecycle", "true");
+      } else if (a.equals("--check-config")) {
+        check = true;
+      } else if (a.equals("--help") || a.equals("-h")) {
+        System.out.print(USAGE);
+        System.exit(0);
+      } else {
+        fail("unknown flag \"" + arg + "\"");
+      }
+    }
+    if (configFile != null) {
+      System.setProperty("promgate.config-file", configFile);
+    } else {
+      configFile = System.getenv("PROMGATE_CONFIG_FILE");
+    }
+    try {
+      var cfg = Gateway.loadConfig(Optional.ofNullable(configFile));
+      if (check) {
+        System.out.println("SUCCESS: " + cfg.source() + " is valid promgate config file syntax");
+        System.exit(0);
+      }
+    } catch (ConfigException e) {
+      System.err.println((check ? "FAILED: " : "error loading config ") + e.getMessage());
+      System.exit(1);
+    }
+    Quarkus.run(args);
+  }
+
+  private static void fail(String message) {
+    System.err.println("promgate: " + message + "\n" + USAGE);
+    System.exit(2);
+  }
+}

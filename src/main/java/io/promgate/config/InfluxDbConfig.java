@@ -1,0 +1,73 @@
+package io.promgate.config;
+
+import java.net.URI;
+import java.time.Duration;
+
+/**
+ * {@code storage.influxdb}: where samples go. promgate speaks InfluxDB's v1 HTTP API ({@code
+ * /write}, {@code /query}), which InfluxDB 1.x serves natively and 2.x/3.x serve as their v1
+ * compatibility API, so one client covers all three; {@link #token} selects the 2.x/3.x
+ * {@code Authorization: Token} scheme, {@link #username} basic auth.
+ */
+public record InfluxDbConfig(
+    URI url,
+    String database,
+    String retentionPolicy,
+    String username,
+    String password,
+    String token,
+    Duration timeout,
+    boolean createDatabase,
+    long maxBatchBytes,
+    int maxConcurrentWrites) {
+
+  static InfluxDbConfig read(YamlTree t) {
+    String rawUrl = t.string("url", "http://127.0.0.1:8086");
+    URI url = null;
+    try {
+      url = URI.create(rawUrl.endsWith("/") ? rawUrl.substring(0, rawUrl.length() - 1) : rawUrl);
+      if (!("http".equals(url.getScheme()) || "https".equals(url.getScheme())) || url.getHost() == null) {
+        t.error("url", "must be an absolute http:// or https:// URL, got \"" + rawUrl + "\"");
+      }
+    } catch (IllegalArgumentException e) {
+      t.error("url", "not a URL: \"" + rawUrl + "\"");
+    }
+    String database = t.string("database", "prom");
+    if (database.isEmpty()) {
+      t.error("database", "must not be empty");
+    }
+    String username = t.string("username", "");
+    String password = t.string("password", "");
+    String token = t.string("token", "");
+    if (!token.isEmpty() && !username.isEmpty()) {
+      t.error("token", "set either token or username/password, not both");
+    }
+    if (!password.isEmpty() && username.isEmpty()) {
+      t.error("password", "is set but username is empty");
+    }
+    InfluxDbConfig c =
+        new InfluxDbConfig(
+            url,
+            database,
+            t.string("retention_policy", ""),
+            username,
+            password,
+            token,
+            t.duration("timeout", Duration.ofSeconds(30)),
+            t.bool("create_database", true),
+            t.bytes("max_batch_bytes", 8L << 20, 1 << 10, 1L << 30),
+            (int) t.integer("max_concurrent_writes", 4, 1, 256));
+    t.rejectUnknownKeys();
+    return c;
+  }
+
+  /** Secrets stay out of logs and status pages. */
+  @Override
+  public String toString() {
+    return "InfluxDbConfig[url=" + url + ", database=" + database + ", retentionPolicy=" + retentionPolicy
+        + ", username=" + username + ", password=" + (password.isEmpty() ? "" : "<secret>")
+        + ", token=" + (token.isEmpty() ? "" : "<secret>") + ", timeout=" + timeout
+        + ", createDatabase=" + createDatabase + ", maxBatchBytes=" + maxBatchBytes
+        + ", maxConcurrentWrites=" + maxConcurrentWrites + "]";
+  }
+}

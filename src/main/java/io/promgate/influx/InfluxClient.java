@@ -1,0 +1,208 @@
+package io.promgate.influx;
+
+import io.promgate.config.InfluxDbConfig;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpRequest;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientOptions;
+import java.net.ConnectException;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * InfluxDB's v1 HTTP API ({@code /write}, {@code /query}, {@code /ping}) over one pooled,
+ * keep-alive Vert.x web client. Served natively by InfluxDB 1.x and as the v1 compatibility API by
+ * 2.x and 3.x, which is why promgate does not use influxdb-client-java (2.x {@code /api/v2} only).
+ *
+ * <p>Every failure is classified once here into a {@link StorageException} so the HTTP handlers
+ * only map kinds to statuses.
+ */
+public final class InfluxClient implements AutoCloseable {
+  private final InfluxDbConfig config;
+  private final WebClient client;
+  private final String writeUri;
+  private final String authHeader;
+
+  public InfluxClient(Vertx vertx, InfluxDbConfig config) {
+    this.config = config;
+    boolean tls = "https".equals(config.url().getScheme());
+    int port = config.url().getPort() > 0 ? config.url().getPort() : tls ? 443 : 80;
+    WebClientOptions options =
+        new WebClientOptions()
+            .setDefaultHost(config.url().getHost())
+            .setDefaultPort(port)
+            .setSsl(tls)
+            .setKeepAlive(true)
+            .setMaxPoolSize(config.maxConcurrentWrites() + 4)
+            .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, config.timeout().toMillis()))
+            .setUserAgent("promgate");
+    this.client = WebClient.create(vertx, options);
+    String base = config.url().getRawPath() == null ? "" : config.url().getRawPath();
+    StringBuilder uri = new StringBuilder(base).append("/write?db=").append(enc(config.database()));
+    if (!config.retentionPolicy().isEmpty()) {
+      uri.append("&rp=").append(enc(config.retentionPolicy()));
+    }
+    this.writeUri = uri.append("&precision=ms").toString();
+    if (!config.token().isEmpty()) {
+      authHeader = "Token " + config.token();
+    } else if (!config.username().isEmpty()) {
+      authHeader =
+          "Basic "
+              + Base64.getEncoder()
+                  .encodeToString((config.username() + ":" + config.password()).getBytes(StandardCharsets.UTF_8));
+    } else {
+      authHeader = null;
+    }
+  }
+
+  public InfluxDbConfig config() {
+    return config;
+  }
+
+  /** POSTs line protocol (precision ms); succeeds only on InfluxDB's 2xx acknowledgement. */
+  public Future<Void> write(Buffer lineProtocol) {
+    HttpRequest<Buffer> req = request(HttpMethod.POST, writeUri);
+    req.putHeader("Content-Type", "text/plain; charset=utf-8");
+    return req.sendBuffer(lineProtocol).transform(ar -> {
+      if (ar.failed()) {
+        return Future.failedFuture(unreachable(ar.cause()));
+      }
+      HttpResponse<Buffer> resp = ar.result();
+      int code = resp.statusCode();
+      if (code / 100 == 2) {
+        return Future.succeededFuture();
+      }
+      return Future.failedFuture(classify(code, errorText(resp)));
+    });
+  }
+
+  /** {@code GET /ping}: InfluxDB answers 204 when it is up. */
+  public Future<Void> ping() {
+    return request(HttpMethod.GET, path("/ping")).send().transform(ar -> {
+      if (ar.failed()) {
+        return Future.failedFuture(unreachable(ar.cause()));
+      }
+      int code = ar.result().statusCode();
+      return code / 100 == 2
+          ? Future.succeededFuture()
+          : Future.failedFuture(new StorageException(StorageException.Kind.UNAVAILABLE, "InfluxDB /ping answered " + code));
+    });
+  }
+
+  /** Runs one InfluxQL statement that returns no rows (CREATE DATABASE ...). */
+  public Future<Void> execute(String influxql) {
+    HttpRequest<Buffer> req = request(HttpMethod.POST, path("/query"));
+    return req.sendForm(io.vertx.core.MultiMap.caseInsensitiveMultiMap().add("q", influxql)).transform(ar -> {
+      if (ar.failed()) {
+        return Future.failedFuture(unreachable(ar.cause()));
+      }
+      HttpResponse<Buffer> resp = ar.result();
+      if (resp.statusCode() / 100 != 2) {
+        return Future.failedFuture(classify(resp.statusCode(), errorText(resp)));
+      }
+      String err = firstStatementError(resp.bodyAsString());
+      return err == null
+          ? Future.succeededFuture()
+          : Future.failedFuture(new StorageException(StorageException.Kind.REJECTED, err));
+    });
+  }
+
+  public Future<Void> createDatabase() {
+    return execute("CREATE DATABASE " + InfluxQl.quoteIdentifier(config.database()));
+  }
+
+  HttpRequest<Buffer> request(HttpMethod method, String uri) {
+    HttpRequest<Buffer> req = client.request(method, uri).timeout(config.timeout().toMillis());
+    if (authHeader != null) {
+      req.putHeader("Authorization", authHeader);
+    }
+    return req;
+  }
+
+  String path(String p) {
+    String base = config.url().getRawPath() == null ? "" : config.url().getRawPath();
+    return base + p;
+  }
+
+  private StorageException unreachable(Throwable cause) {
+    String what;
+    if (cause instanceof TimeoutException || cause.getClass().getSimpleName().contains("Timeout")) {
+      what = "InfluxDB did not answer within " + config.timeout().toMillis() + "ms";
+    } else if (cause instanceof ConnectException) {
+      what = "InfluxDB unreachable at " + config.url() + ": " + cause.getMessage();
+    } else {
+      what = "InfluxDB request failed: " + cause;
+    }
+    return new StorageException(StorageException.Kind.UNAVAILABLE, what);
+  }
+
+  /**
+   * 5xx, a missing database and refused credentials are operator or outage problems, not bad
+   * data: they are retryable so Prometheus keeps the samples until someone fixes them.
+   */
+  static StorageException classify(int code, String error) {
+    String msg = "InfluxDB answered " + code + (error.isEmpty() ? "" : ": " + error);
+    boolean retry =
+        code >= 500 || code == 401 || code == 403 || code == 429 || code == 408
+            || (code == 404 && error.contains("database not found"));
+    return new StorageException(retry ? StorageException.Kind.UNAVAILABLE : StorageException.Kind.REJECTED, msg);
+  }
+
+  /** InfluxDB reports errors as {@code {"error":"..."}}; fall back to the raw body, one line. */
+  static String errorText(HttpResponse<Buffer> resp) {
+    Buffer body = resp.body();
+    if (body == null || body.length() == 0) {
+      String h = resp.getHeader("X-Influxdb-Error");
+      return h == null ? "" : h;
+    }
+    String s = body.toString(StandardCharsets.UTF_8).trim();
+    try {
+      Object e = new JsonObject(s).getValue("error");
+      if (e != null) {
+        s = String.valueOf(e);
+      }
+    } catch (DecodeException | ClassCastException ignored) {
+      // not JSON: keep the text
+    }
+    s = s.replace('\n', ' ');
+    return s.length() > 500 ? s.substring(0, 500) + "…" : s;
+  }
+
+  static String firstStatementError(String body) {
+    try {
+      JsonObject o = new JsonObject(body);
+      if (o.getString("error") != null) {
+        return o.getString("error");
+      }
+      var results = o.getJsonArray("results");
+      if (results != null) {
+        for (int i = 0; i < results.size(); i++) {
+          String e = results.getJsonObject(i).getString("error");
+          if (e != null) {
+            return e;
+          }
+        }
+      }
+      return null;
+    } catch (DecodeException | ClassCastException e) {
+      return "unreadable InfluxDB answer: " + body;
+    }
+  }
+
+  private static String enc(String s) {
+    return URLEncoder.encode(s, StandardCharsets.UTF_8);
+  }
+
+  @Override
+  public void close() {
+    client.close();
+  }
+}

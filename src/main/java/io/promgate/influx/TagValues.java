@@ -1,0 +1,119 @@
+package io.promgate.influx;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * How Prometheus label values become InfluxDB tag values, and back.
+ *
+ * <p>Line protocol escapes {@code ,} {@code =} and space in tag values with a backslash, but has
+ * no way to carry a newline, and a backslash that ends a value (or precedes one of the escaped
+ * characters) makes the parser misread where the value ends. Prometheus allows any UTF-8. So:
+ *
+ * <ul>
+ *   <li>ordinary values (the overwhelming majority) are written as they are, with {@code , = space}
+ *       escaped; InfluxDB stores exactly the original string, so InfluxQL users and InfluxDB's own
+ *       {@code /api/v1/prom/read} see the real value;
+ *   <li>values line protocol cannot carry — any control character (byte &lt; 0x20 or 0x7F), a
+ *       backslash at the end or before {@code , = space \}, or a value that itself starts with
+ *       the marker — are stored as {@code %pg:} followed by the value percent-encoded (RFC 3986
+ *       style {@code %XX} for {@code %}, {@code \}, {@code ,}, {@code =}, space and control bytes).
+ * </ul>
+ *
+ * Because every value starting with the marker is encoded, decoding is unambiguous: {@link
+ * #decode} undoes exactly what {@link #write} did, so remote_read returns the original bytes.
+ */
+public final class TagValues {
+  public static final String MARKER = "%pg:";
+  private static final byte[] MARKER_BYTES = MARKER.getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] HEX = "0123456789ABCDEF".getBytes(StandardCharsets.US_ASCII);
+
+  private TagValues() {}
+
+  /** Appends the tag value for the UTF-8 bytes {@code v[off, off+n)}; n must be &gt; 0. */
+  public static void write(LineBuffer out, byte[] v, int off, int n) {
+    int end = off + n;
+    boolean plain = true;
+    for (int i = off; i < end; i++) {
+      int c = v[i] & 0xff;
+      if (c <= ' ' || c == ',' || c == '=' || c == '\\' || c == '%' || c == 0x7f) {
+        plain = false;
+        break;
+      }
+    }
+    if (plain) {
+      out.put(v, off, n);
+      return;
+    }
+    if (needsEncoding(v, off, end)) {
+      out.put(MARKER_BYTES);
+      for (int i = off; i < end; i++) {
+        int c = v[i] & 0xff;
+        if (c < ' ' || c == ' ' || c == ',' || c == '=' || c == '\\' || c == '%' || c == 0x7f) {
+          out.put((byte) '%').put(HEX[c >>> 4]).put(HEX[c & 0xf]);
+        } else {
+          out.put((byte) c);
+        }
+      }
+      return;
+    }
+    for (int i = off; i < end; i++) {
+      byte c = v[i];
+      if (c == ',' || c == '=' || c == ' ') {
+        out.put((byte) '\\');
+      }
+      out.put(c);
+    }
+  }
+
+  private static boolean needsEncoding(byte[] v, int off, int end) {
+    if (end - off >= MARKER_BYTES.length
+        && v[off] == '%' && v[off + 1] == 'p' && v[off + 2] == 'g' && v[off + 3] == ':') {
+      return true;
+    }
+    for (int i = off; i < end; i++) {
+      int c = v[i] & 0xff;
+      if (c < ' ' || c == 0x7f) {
+        return true;
+      }
+      if (c == '\\') {
+        if (i + 1 == end) {
+          return true;
+        }
+        byte next = v[i + 1];
+        if (next == ',' || next == '=' || next == ' ' || next == '\\') {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  /** The original label value for a stored tag value. */
+  public static String decode(String stored) {
+    if (!stored.startsWith(MARKER)) {
+      return stored;
+    }
+    byte[] b = stored.getBytes(StandardCharsets.UTF_8);
+    ByteArrayOutputStream out = new ByteArrayOutputStream(b.length);
+    for (int i = MARKER_BYTES.length; i < b.length; i++) {
+      if (b[i] == '%' && i + 2 < b.length && hex(b[i + 1]) >= 0 && hex(b[i + 2]) >= 0) {
+        out.write(hex(b[i + 1]) << 4 | hex(b[i + 2]));
+        i += 2;
+      } else {
+        out.write(b[i]);
+      }
+    }
+    return out.toString(StandardCharsets.UTF_8);
+  }
+
+  private static int hex(byte c) {
+    if (c >= '0' && c <= '9') {
+      return c - '0';
+    }
+    if (c >= 'A' && c <= 'F') {
+      return c - 'A' + 10;
+    }
+    return -1;
+  }
+}

@@ -1,0 +1,166 @@
+package io.promgate.influx;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.promgate.metrics.Metrics;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.buffer.Buffer;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Group commit for InfluxDB writes. Concurrent remote-write requests hand in their line protocol;
+ * while fewer than {@code maxConcurrentWrites} InfluxDB writes are in flight a request is sent at
+ * once (no added latency when idle), otherwise it waits in a queue and is coalesced with the
+ * others into the next write, up to {@code maxBatchBytes}. Every request's future completes only
+ * when the InfluxDB write that carried its lines was acknowledged, or fails with it — so a 204
+ * to Prometheus always means "stored".
+ *
+ * <p>When InfluxDB rejects a coalesced batch as bad data (4xx), the requests in it are written
+ * again one by one so that only the request that carried the bad line is refused; InfluxDB writes
+ * are idempotent (same series, field and timestamp overwrite), so the repeat is harmless.
+ *
+ * <p>The queue is bounded by the caller: remote_write.max_inflight_requests caps how many
+ * requests can be waiting here at once.
+ */
+public final class WriteBatcher {
+  private final InfluxClient client;
+  private final Metrics.Influx metrics;
+  private final long maxBatchBytes;
+  private final int maxConcurrent;
+  private final ArrayDeque<Pending> queue = new ArrayDeque<>();
+  private int inFlight;
+
+  private record Pending(byte[] data, int length, Promise<Void> promise) {}
+
+  public WriteBatcher(InfluxClient client, Metrics.Influx metrics) {
+    this.client = client;
+    this.metrics = metrics;
+    this.maxBatchBytes = client.config().maxBatchBytes();
+    this.maxConcurrent = client.config().maxConcurrentWrites();
+  }
+
+  public InfluxClient client() {
+    return client;
+  }
+
+  /**
+   * Queues {@code data[0, length)} (whole lines) for writing. The array must not be modified
+   * until the returned future completes.
+   */
+  public Future<Void> submit(byte[] data, int length) {
+    Promise<Void> promise = Promise.promise();
+    if (length == 0) {
+      promise.complete();
+      return promise.future();
+    }
+    List<Pending> batch = null;
+    synchronized (this) {
+      queue.add(new Pending(data, length, promise));
+      if (inFlight < maxConcurrent) {
+        batch = takeBatch();
+      }
+    }
+    if (batch != null) {
+      send(batch);
+    }
+    return promise.future();
+  }
+
+  /** Caller holds the lock. Takes queued requests up to maxBatchBytes (at least one). */
+  private List<Pending> takeBatch() {
+    List<Pending> batch = new ArrayList<>(Math.min(queue.size(), 64));
+    long bytes = 0;
+    while (!queue.isEmpty()) {
+      Pending next = queue.peek();
+      if (!batch.isEmpty() && bytes + next.length > maxBatchBytes) {
+        break;
+      }
+      batch.add(queue.poll());
+      bytes += next.length;
+    }
+    inFlight++;
+    return batch;
+  }
+
+  private void send(List<Pending> batch) {
+    Buffer body = concat(batch);
+    long start = System.nanoTime();
+    metrics.batchRequests.record(batch.size());
+    metrics.writeBytes.increment(body.length());
+    client.write(body).onComplete(ar -> {
+      metrics.writeDuration.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+      if (ar.succeeded()) {
+        metrics.writesOk.increment();
+        for (Pending p : batch) {
+          p.promise.complete();
+        }
+      } else {
+        StorageException e = asStorage(ar.cause());
+        count(e);
+        if (e.kind() == StorageException.Kind.REJECTED && batch.size() > 1) {
+          isolate(batch);
+        } else {
+          for (Pending p : batch) {
+            p.promise.fail(e);
+          }
+        }
+      }
+      List<Pending> next;
+      synchronized (this) {
+        inFlight--;
+        next = queue.isEmpty() ? null : takeBatch();
+      }
+      if (next != null) {
+        send(next);
+      }
+    });
+  }
+
+  /** Re-sends each request of a rejected batch alone, so one bad request cannot fail the others. */
+  private void isolate(List<Pending> batch) {
+    for (Pending p : batch) {
+      client.write(Buffer.buffer(Unpooled.wrappedBuffer(p.data, 0, p.length))).onComplete(ar -> {
+        if (ar.succeeded()) {
+          metrics.writesOk.increment();
+          p.promise.complete();
+        } else {
+          StorageException e = asStorage(ar.cause());
+          count(e);
+          p.promise.fail(e);
+        }
+      });
+    }
+  }
+
+  private void count(StorageException e) {
+    if (e.kind() == StorageException.Kind.REJECTED) {
+      metrics.writesRejected.increment();
+    } else {
+      metrics.writesUnavailable.increment();
+    }
+  }
+
+  private static StorageException asStorage(Throwable t) {
+    return t instanceof StorageException s
+        ? s
+        : new StorageException(StorageException.Kind.UNAVAILABLE, "InfluxDB write failed: " + t);
+  }
+
+  /** One body for the batch without copying: a composite over the requests' own arrays. */
+  private static Buffer concat(List<Pending> batch) {
+    if (batch.size() == 1) {
+      Pending p = batch.get(0);
+      return Buffer.buffer(Unpooled.wrappedBuffer(p.data, 0, p.length));
+    }
+    ByteBuf[] parts = new ByteBuf[batch.size()];
+    for (int i = 0; i < parts.length; i++) {
+      Pending p = batch.get(i);
+      parts[i] = Unpooled.wrappedBuffer(p.data, 0, p.length);
+    }
+    return Buffer.buffer(Unpooled.wrappedBuffer(parts.length, parts));
+  }
+}

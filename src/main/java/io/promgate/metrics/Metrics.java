@@ -1,0 +1,152 @@
+package io.promgate.metrics;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.promgate.write.InvalidWriteException.Reason;
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+
+/**
+ * Every self-metric promgate exports, registered up front so that a series exists (at 0) before
+ * its first event and dashboards/alerts never see "no data" for a healthy process. Micrometer's
+ * Prometheus naming appends {@code _total} to counters and {@code _seconds} to timers, so the
+ * exported names are the ones documented in README ({@code promgate_remote_write_requests_total}).
+ */
+public final class Metrics {
+  /** Prometheus's default histogram buckets, for latencies. */
+  private static final Duration[] BUCKETS = {
+    Duration.ofMillis(1), Duration.ofMillis(5), Duration.ofMillis(10), Duration.ofMillis(25), Duration.ofMillis(50),
+    Duration.ofMillis(100), Duration.ofMillis(250), Duration.ofMillis(500), Duration.ofSeconds(1),
+    Duration.ofMillis(2500), Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofSeconds(30)
+  };
+
+  public final RemoteWrite remoteWrite;
+  public final Influx influx;
+
+  public Metrics(MeterRegistry registry) {
+    this.remoteWrite = new RemoteWrite(registry);
+    this.influx = new Influx(registry);
+  }
+
+  /** {@code promgate_remote_write_*} */
+  public static final class RemoteWrite {
+    private final Map<Integer, Counter> requestsByCode = new java.util.HashMap<>();
+    private final Counter requestsOther;
+    private final EnumMap<Reason, Counter> rejectedByReason = new EnumMap<>(Reason.class);
+    public final Counter samplesReceived;
+    public final Counter samplesStored;
+    public final Counter samplesRejectedByStorage;
+    public final Counter samplesUnavailableStorage;
+    public final Counter nonFiniteSamples;
+    public final Counter histogramsDropped;
+    public final Counter exemplarsDropped;
+    public final Counter overloaded;
+    public final Timer duration;
+    public final AtomicInteger inFlight = new AtomicInteger();
+
+    RemoteWrite(MeterRegistry r) {
+      for (int code : new int[] {204, 400, 413, 415, 503}) {
+        requestsByCode.put(code, requests(r, String.valueOf(code)));
+      }
+      requestsOther = requests(r, "other");
+      for (Reason reason : Reason.values()) {
+        rejectedByReason.put(
+            reason,
+            Counter.builder("promgate.remote_write.rejected_requests")
+                .description("Remote-write requests refused before storage, by reason.")
+                .tag("reason", reason.label())
+                .register(r));
+      }
+      samplesReceived = counter(r, "promgate.remote_write.samples_received", "Samples in decoded remote-write requests.");
+      samplesStored = counter(r, "promgate.remote_write.samples_stored", "Samples InfluxDB acknowledged.");
+      samplesRejectedByStorage =
+          Counter.builder("promgate.remote_write.samples_rejected")
+              .description("Decoded samples not stored, by reason (the sender was told).")
+              .tag("reason", "storage_rejected")
+              .register(r);
+      samplesUnavailableStorage =
+          Counter.builder("promgate.remote_write.samples_rejected")
+              .description("Decoded samples not stored, by reason (the sender was told).")
+              .tag("reason", "storage_unavailable")
+              .register(r);
+      nonFiniteSamples =
+          counter(r, "promgate.remote_write.non_finite_samples", "NaN/Inf/stale samples stored as value_bits.");
+      histogramsDropped =
+          counter(r, "promgate.remote_write.histograms_dropped", "Native histograms received and not stored.");
+      exemplarsDropped = counter(r, "promgate.remote_write.exemplars_dropped", "Exemplars received and not stored.");
+      overloaded =
+          counter(r, "promgate.remote_write.overloaded", "Requests refused with 503 at remote_write.max_inflight_requests.");
+      duration =
+          Timer.builder("promgate.remote_write.request.duration")
+              .description("Remote-write request latency, from body received to answer.")
+              .serviceLevelObjectives(BUCKETS)
+              .register(r);
+      Gauge.builder("promgate.remote_write.requests_in_flight", inFlight, AtomicInteger::get)
+          .description("Remote-write requests being decoded or waiting for InfluxDB.")
+          .register(r);
+    }
+
+    private static Counter requests(MeterRegistry r, String code) {
+      return Counter.builder("promgate.remote_write.requests")
+          .description("Remote-write requests answered, by HTTP status code.")
+          .tag("code", code)
+          .register(r);
+    }
+
+    public void answered(int code) {
+      requestsByCode.getOrDefault(code, requestsOther).increment();
+    }
+
+    public void rejected(Reason reason) {
+      rejectedByReason.get(reason).increment();
+    }
+  }
+
+  /** {@code promgate_influxdb_*} */
+  public static final class Influx {
+    public final Timer writeDuration;
+    public final Counter writesOk;
+    public final Counter writesUnavailable;
+    public final Counter writesRejected;
+    public final Counter writeBytes;
+    public final DistributionSummary batchRequests;
+
+    Influx(MeterRegistry r) {
+      writeDuration =
+          Timer.builder("promgate.influxdb.write.duration")
+              .description("InfluxDB /write latency per batch.")
+              .serviceLevelObjectives(BUCKETS)
+              .register(r);
+      writesOk = writes(r, "success");
+      writesUnavailable = writes(r, "unavailable");
+      writesRejected = writes(r, "rejected");
+      writeBytes = counter(r, "promgate.influxdb.write_bytes", "Line-protocol bytes sent to InfluxDB /write.");
+      batchRequests =
+          DistributionSummary.builder("promgate.influxdb.batch_requests")
+              .description("Remote-write requests coalesced into one InfluxDB write (group commit).")
+              .register(r);
+    }
+
+    private static Counter writes(MeterRegistry r, String result) {
+      return Counter.builder("promgate.influxdb.writes")
+          .description("InfluxDB /write calls, by result.")
+          .tag("result", result)
+          .register(r);
+    }
+  }
+
+  private static Counter counter(MeterRegistry r, String name, String help) {
+    return Counter.builder(name).description(help).register(r);
+  }
+
+  /** A gauge whose value is read on scrape. */
+  public static void gauge(MeterRegistry r, String name, String help, Supplier<Number> value) {
+    Gauge.builder(name, value).description(help).register(r);
+  }
+}

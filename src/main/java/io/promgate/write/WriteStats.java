@@ -1,0 +1,15 @@
+package io.promgate.write;
+
+/** What one remote-write request carried; filled by the decoder, reused per request. */
+public final class WriteStats {
+  public int series;
+  public int samples;
+  public int nonFiniteSamples;
+  public int histograms;
+  public int exemplars;
+  public int metadata;
+
+  public void clear() {
+    series = samples = nonFiniteSamples = histograms = exemplars = metadata = 0;
+  }
+}
