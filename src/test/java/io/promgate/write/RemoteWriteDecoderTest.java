@@ -75,4 +75,217 @@ class RemoteWriteDecoderTest {
     assertEquals(Reason.INVALID_LABELS, e.reason());
     assertEquals("labels not sorted by name at \"__name__\" in series {job=\"a\", __name__=\"up\"}", e.getMessage());
   }
+
+  private static InvalidWriteException rejects(byte[] pb) {
+    return assertThrows(InvalidWriteException.class,
+        () -> new RemoteWriteDecoder().decode(pb, 0, pb.length, LIMITS, new LineBuffer(16), new WriteStats()));
+  }
+
+  private static byte[] bytes(int... b) {
+    byte[] out = new byte[b.length];
+    for (int i = 0; i < b.length; i++) {
+      out[i] = (byte) b[i];
+    }
+    return out;
+  }
+
+  @Test
+  void decode_emptyRequest_writesNothing() {
+    WriteStats stats = new WriteStats();
+    assertEquals("", decode(Remote.WriteRequest.getDefaultInstance(), stats));
+    assertEquals(0, stats.series);
+  }
+
+  @Test
+  void decode_metadataOnlyRequest_writesNothingAndCountsMetadata() {
+    Remote.WriteRequest req = Remote.WriteRequest.newBuilder()
+        .addMetadata(Remote.MetricMetadata.newBuilder().setMetricFamilyName("up").setHelp("h")
+            .setType(Remote.MetricMetadata.MetricType.GAUGE))
+        .build();
+    WriteStats stats = new WriteStats();
+    assertEquals("", decode(req, stats));
+    assertEquals(1, stats.metadata);
+  }
+
+  @Test
+  void decode_seriesWithoutSamples_writesNothing() {
+    Remote.WriteRequest req = Remote.WriteRequest.newBuilder().addTimeseries(series("__name__", "up", "|")).build();
+    assertEquals("", decode(req, new WriteStats()));
+  }
+
+  @Test
+  void decode_emptyLabelValue_omitsTag() {
+    Remote.WriteRequest req = Remote.WriteRequest.newBuilder()
+        .addTimeseries(series("__name__", "up", "empty", "", "job", "j", "|", "2", "5"))
+        .build();
+    assertEquals("up,__name__=up,job=j value=2 5\n", decode(req, new WriteStats()));
+  }
+
+  @Test
+  void decode_histogramsAndExemplars_countedNotStored() {
+    Remote.WriteRequest req = Remote.WriteRequest.newBuilder()
+        .addTimeseries(series("__name__", "h", "|", "1", "1").toBuilder()
+            .addHistograms(Remote.Histogram.newBuilder().setCountInt(3).setTimestamp(1))
+            .addExemplars(Remote.Exemplar.newBuilder().setValue(1).setTimestamp(1)))
+        .build();
+    WriteStats stats = new WriteStats();
+    assertEquals("h,__name__=h value=1 1\n", decode(req, stats));
+    assertEquals(1, stats.histograms);
+    assertEquals(1, stats.exemplars);
+  }
+
+  @Test
+  void decode_unknownFields_skipped() {
+    // Field 15 (varint 7) at WriteRequest level and field 9 (fixed32) inside a Sample are unknown: skipped.
+    Remote.WriteRequest base = Remote.WriteRequest.newBuilder().addTimeseries(series("__name__", "m", "|", "1", "1")).build();
+    byte[] known = base.toByteArray();
+    byte[] pb = new byte[known.length + 2];
+    System.arraycopy(known, 0, pb, 0, known.length);
+    pb[known.length] = (byte) (15 << 3);
+    pb[known.length + 1] = 7;
+    LineBuffer out = new LineBuffer(16);
+    new RemoteWriteDecoder().decode(pb, 0, pb.length, LIMITS, out, new WriteStats());
+    assertEquals("m,__name__=m value=1 1\n", out.toStringUtf8());
+  }
+
+  @Test
+  void decode_garbage_rejectsAsCorruptProtobuf() {
+    // 0x0F: field 1 with wire type 7, which does not exist.
+    var e = rejects(bytes(0x0f, 0x01, 0x02));
+    assertEquals(Reason.CORRUPT_PROTOBUF, e.reason());
+  }
+
+  @Test
+  void decode_lengthPastEnd_rejects() {
+    // 0x0A = field 1 (timeseries), LEN; 0x10 = 16 bytes declared, only 2 follow.
+    var e = rejects(bytes(0x0a, 0x10, 0x0a, 0x00));
+    assertEquals("corrupt protobuf: length 16 runs past the end of the message", e.getMessage());
+  }
+
+  @Test
+  void decode_unterminatedVarint_rejects() {
+    // 0x0A = timeseries, then a length varint whose continuation bit never clears.
+    var e = rejects(bytes(0x0a, 0xff, 0xff));
+    assertEquals("corrupt protobuf: truncated varint", e.getMessage());
+  }
+
+  @Test
+  void decode_timeseriesWithWrongWireType_rejects() {
+    // 0x08 = field 1 as a varint: a TimeSeries must be length-delimited.
+    var e = rejects(bytes(0x08, 0x01));
+    assertEquals("corrupt protobuf: WriteRequest.timeseries has wire type 0", e.getMessage());
+  }
+
+  @Test
+  void decode_sampleValueAsVarint_rejects() {
+    // TimeSeries{ labels{name:"__name__" value:"m"}, samples{ 0x08 0x01 } }: Sample.value must be fixed64.
+    byte[] label = bytes(0x0a, 0x08, '_', '_', 'n', 'a', 'm', 'e', '_', '_', 0x12, 0x01, 'm');
+    byte[] ts = new byte[2 + label.length + 4];
+    ts[0] = 0x0a;
+    ts[1] = (byte) label.length;
+    System.arraycopy(label, 0, ts, 2, label.length);
+    ts[2 + label.length] = 0x12;
+    ts[3 + label.length] = 0x02;
+    ts[4 + label.length] = 0x08;
+    ts[5 + label.length] = 0x01;
+    byte[] req = new byte[2 + ts.length];
+    req[0] = 0x0a;
+    req[1] = (byte) ts.length;
+    System.arraycopy(ts, 0, req, 2, ts.length);
+    var e = rejects(req);
+    assertEquals("corrupt protobuf: Sample field 1 has wire type 0", e.getMessage());
+  }
+
+  @Test
+  void decode_duplicateLabel_rejects() {
+    var e = rejects(Remote.WriteRequest.newBuilder()
+        .addTimeseries(series("__name__", "up", "a", "1", "a", "2", "|", "1", "1")).build().toByteArray());
+    assertEquals("duplicate label name \"a\" in series {__name__=\"up\", a=\"1\", a=\"2\"}", e.getMessage());
+  }
+
+  @Test
+  void decode_invalidLabelName_rejects() {
+    var e = rejects(Remote.WriteRequest.newBuilder()
+        .addTimeseries(series("0bad", "x", "__name__", "up", "|", "1", "1")).build().toByteArray());
+    assertEquals(Reason.INVALID_LABELS, e.reason());
+    assertEquals("invalid label name \"0bad\" in series {0bad=\"x\", __name__=\"up\"}", e.getMessage());
+  }
+
+  @Test
+  void decode_emptyLabelName_rejects() {
+    var e = rejects(Remote.WriteRequest.newBuilder()
+        .addTimeseries(series("", "x", "__name__", "up", "|", "1", "1")).build().toByteArray());
+    assertEquals("empty label name in series {=\"x\", __name__=\"up\"}", e.getMessage());
+  }
+
+  @Test
+  void decode_missingMetricName_rejects() {
+    var e = rejects(Remote.WriteRequest.newBuilder().addTimeseries(series("job", "x", "|", "1", "1")).build().toByteArray());
+    assertEquals("series has no metric name (__name__) in series {job=\"x\"}", e.getMessage());
+  }
+
+  @Test
+  void decode_invalidMetricName_rejects() {
+    var e = rejects(Remote.WriteRequest.newBuilder()
+        .addTimeseries(series("__name__", "my-metric", "|", "1", "1")).build().toByteArray());
+    assertEquals("invalid metric name \"my-metric\" in series {__name__=\"my-metric\"}", e.getMessage());
+  }
+
+  @Test
+  void decode_invalidUtf8Value_rejects() {
+    // Label{name:"__name__" value:"up"} then Label{name:"a" value: 0xC3 0x28 (invalid 2-byte sequence)}.
+    byte[] l1 = bytes(0x0a, 0x0e, 0x0a, 0x08, '_', '_', 'n', 'a', 'm', 'e', '_', '_', 0x12, 0x02, 'u', 'p');
+    byte[] l2 = bytes(0x0a, 0x07, 0x0a, 0x01, 'a', 0x12, 0x02, 0xc3, 0x28);
+    byte[] s = bytes(0x12, 0x00);
+    byte[] ts = new byte[l1.length + l2.length + s.length];
+    System.arraycopy(l1, 0, ts, 0, l1.length);
+    System.arraycopy(l2, 0, ts, l1.length, l2.length);
+    System.arraycopy(s, 0, ts, l1.length + l2.length, s.length);
+    byte[] req = new byte[2 + ts.length];
+    req[0] = 0x0a;
+    req[1] = (byte) ts.length;
+    System.arraycopy(ts, 0, req, 2, ts.length);
+    var e = rejects(req);
+    assertEquals(Reason.INVALID_LABELS, e.reason());
+    org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().startsWith("value of label \"a\" is not valid UTF-8"), e.getMessage());
+  }
+
+  @Test
+  void decode_timestampOutsideInfluxRange_rejects() {
+    var e = rejects(Remote.WriteRequest.newBuilder()
+        .addTimeseries(series("__name__", "m", "|", "1", String.valueOf(Long.MAX_VALUE))).build().toByteArray());
+    assertEquals(Reason.INVALID_SAMPLE, e.reason());
+  }
+
+  @Test
+  void decode_tooManyLabels_rejectsWithLimitName() throws Exception {
+    RemoteWriteConfig small = io.promgate.config.PromgateConfig.parse("t", "remote_write: {max_labels_per_series: 2}").remoteWrite();
+    byte[] pb = Remote.WriteRequest.newBuilder()
+        .addTimeseries(series("__name__", "m", "a", "1", "b", "2", "|", "1", "1")).build().toByteArray();
+    var e = assertThrows(InvalidWriteException.class,
+        () -> new RemoteWriteDecoder().decode(pb, 0, pb.length, small, new LineBuffer(16), new WriteStats()));
+    assertEquals("series has more than 2 labels (remote_write.max_labels_per_series)", e.getMessage());
+  }
+
+  @Test
+  void decode_tooManySamples_rejectsWith413() throws Exception {
+    RemoteWriteConfig small = io.promgate.config.PromgateConfig.parse("t", "remote_write: {max_samples_per_request: 2}").remoteWrite();
+    byte[] pb = Remote.WriteRequest.newBuilder()
+        .addTimeseries(series("__name__", "m", "|", "1", "1", "2", "2", "3", "3")).build().toByteArray();
+    var e = assertThrows(InvalidWriteException.class,
+        () -> new RemoteWriteDecoder().decode(pb, 0, pb.length, small, new LineBuffer(16), new WriteStats()));
+    assertEquals(413, e.status());
+    assertEquals("request has more than 2 samples (remote_write.max_samples_per_request)", e.getMessage());
+  }
+
+  @Test
+  void decode_afterRejection_decoderStillWorks() {
+    RemoteWriteDecoder d = new RemoteWriteDecoder();
+    byte[] bad = bytes(0x0a, 0x10);
+    assertThrows(InvalidWriteException.class, () -> d.decode(bad, 0, bad.length, LIMITS, new LineBuffer(16), new WriteStats()));
+    byte[] good = Remote.WriteRequest.newBuilder().addTimeseries(series("__name__", "m", "|", "1", "1")).build().toByteArray();
+    LineBuffer out = new LineBuffer(16);
+    d.decode(good, 0, good.length, LIMITS, out, new WriteStats());
+    assertEquals("m,__name__=m value=1 1\n", out.toStringUtf8());
+  }
 }
