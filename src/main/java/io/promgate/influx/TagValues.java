@@ -22,6 +22,10 @@ import java.nio.charset.StandardCharsets;
  *
  * Because every value starting with the marker is encoded, decoding is unambiguous: {@link
  * #decode} undoes exactly what {@link #write} did, so remote_read returns the original bytes.
+ *
+ * <p>Tag keys need no escaping (Prometheus label names are {@code [a-zA-Z_][a-zA-Z0-9_]*}), but
+ * InfluxDB refuses the key {@code time} ("invalid tag key"); a label named {@code time} is stored
+ * under the key {@code %pg:time}, which no Prometheus label name can collide with.
  */
 public final class TagValues {
   public static final String MARKER = "%pg:";
@@ -87,6 +91,19 @@ public final class TagValues {
       }
     }
     return false;
+  }
+
+  /** Appends the tag key for the label name {@code name[off, off+n)} (already validated). */
+  public static void writeKey(LineBuffer out, byte[] name, int off, int n) {
+    if (n == 4 && name[off] == 't' && name[off + 1] == 'i' && name[off + 2] == 'm' && name[off + 3] == 'e') {
+      out.put(MARKER_BYTES);
+    }
+    out.put(name, off, n);
+  }
+
+  /** The label name for a stored tag key. */
+  public static String decodeKey(String stored) {
+    return stored.startsWith(MARKER) ? stored.substring(MARKER.length()) : stored;
   }
 
   /** The original label value for a stored tag value. */

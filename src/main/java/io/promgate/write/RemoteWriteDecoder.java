@@ -125,7 +125,9 @@ public final class RemoteWriteDecoder {
       if (vLen == 0) {
         continue; // Prometheus: an empty label value is the same as no label
       }
-      out.put((byte) ',').put(buf, l[4 * i], l[4 * i + 1]).put((byte) '=');
+      out.put((byte) ',');
+      TagValues.writeKey(out, buf, l[4 * i], l[4 * i + 1]);
+      out.put((byte) '=');
       TagValues.write(out, buf, l[4 * i + 2], vLen);
     }
     out.put((byte) ' ');

@@ -53,7 +53,7 @@ public final class SnappyBlock {
     try {
       Snappy.rawUncompress(in, off, len, out, 0);
     } catch (IOException e) {
-      throw new InvalidWriteException(Reason.CORRUPT_SNAPPY, "corrupt snappy block: " + e.getMessage());
+      throw new InvalidWriteException(Reason.CORRUPT_SNAPPY, "corrupt snappy block: data invalid or truncated (" + e.getMessage() + ")");
     }
     return out;
   }
@@ -66,7 +66,7 @@ public final class SnappyBlock {
       declaredLength(in, off, len, out.length);
       return Snappy.rawUncompress(in, off, len, out, 0);
     } catch (IOException e) {
-      throw new InvalidWriteException(Reason.CORRUPT_SNAPPY, "corrupt snappy block: " + e.getMessage());
+      throw new InvalidWriteException(Reason.CORRUPT_SNAPPY, "corrupt snappy block: data invalid or truncated (" + e.getMessage() + ")");
     }
   }
 

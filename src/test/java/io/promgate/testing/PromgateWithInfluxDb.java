@@ -1,0 +1,53 @@
+package io.promgate.testing;
+
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * Points the promgate under {@code @QuarkusTest} at the shared real InfluxDB: writes a
+ * promgate.yml naming a fresh database and hands its path to Quarkus as
+ * {@code promgate.config-file}. Every {@code @QuarkusTest} in the suite shares one Quarkus boot
+ * and this one database; tests keep apart by metric name.
+ */
+public final class PromgateWithInfluxDb implements QuarkusTestResourceLifecycleManager {
+  private static volatile String database;
+
+  /** The database promgate writes to in this test run. */
+  public static String database() {
+    return database;
+  }
+
+  @Override
+  public Map<String, String> start() {
+    RealInfluxDb influx = RealInfluxDb.shared();
+    database = influx.freshDatabase("promgate");
+    try {
+      Path dir = Files.createTempDirectory("promgate-test");
+      Path file = dir.resolve("promgate.yml");
+      Files.writeString(file, """
+          storage:
+            influxdb:
+              url: %s
+              database: %s
+              timeout: 5s
+              max_concurrent_writes: 2
+          remote_write:
+            max_body_bytes: 1MiB
+            max_decompressed_bytes: 4MiB
+            retry_after: 2s
+          """.formatted(influx.url(), database));
+      file.toFile().deleteOnExit();
+      dir.toFile().deleteOnExit();
+      return Map.of("promgate.config-file", file.toString());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  @Override
+  public void stop() {}
+}
