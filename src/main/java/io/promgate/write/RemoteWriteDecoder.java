@@ -3,6 +3,8 @@ package io.promgate.write;
 import io.promgate.config.RemoteWriteConfig;
 import io.promgate.influx.LineBuffer;
 import io.promgate.influx.TagValues;
+import io.promgate.model.Labels;
+import io.promgate.relabel.Relabeler;
 import io.promgate.write.InvalidWriteException.Reason;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
@@ -40,6 +42,7 @@ public final class RemoteWriteDecoder {
   private final ProtoReader field = new ProtoReader();
   // Per label of the current series: name offset, name length, value offset, value length.
   private int[] labels = new int[4 * 32];
+  private final Labels.Builder builder = new Labels.Builder(32);
 
   /**
    * Decodes {@code buf[off, off+len)} and appends one line per sample to {@code out}.
@@ -109,28 +112,20 @@ public final class RemoteWriteDecoder {
     if (nSamples == 0) {
       return;
     }
-    if ((long) stats.samples + nSamples > limits.maxSamplesPerRequest()) {
+    if ((long) stats.samples + stats.droppedByRelabel + nSamples > limits.maxSamplesPerRequest()) {
       throw new InvalidWriteException(
           Reason.TOO_MANY_SAMPLES,
           "request has more than " + limits.maxSamplesPerRequest() + " samples (remote_write.max_samples_per_request)");
     }
 
-    // The series key, written once: measurement, then every non-empty label as a tag, in the
-    // label order the sender already sorted (InfluxDB's preferred tag order is the same bytes order).
     int prefixStart = out.length();
-    int[] l = labels;
-    out.put(buf, l[4 * nameIdx + 2], l[4 * nameIdx + 3]);
-    for (int i = 0; i < nLabels; i++) {
-      int vLen = l[4 * i + 3];
-      if (vLen == 0) {
-        continue; // Prometheus: an empty label value is the same as no label
-      }
-      out.put((byte) ',');
-      TagValues.writeKey(out, buf, l[4 * i], l[4 * i + 1]);
-      out.put((byte) '=');
-      TagValues.write(out, buf, l[4 * i + 2], vLen);
+    Relabeler relabel = limits.writeRelabel();
+    if (relabel.isEmpty()) {
+      writeSeriesKey(buf, nLabels, nameIdx, out);
+    } else if (!writeRelabeledSeriesKey(relabel, buf, nLabels, out)) {
+      stats.droppedByRelabel += nSamples;
+      return;
     }
-    out.put((byte) ' ');
     int prefixLen = out.length() - prefixStart;
 
     // Second pass over the same bytes: the samples (proto3 allows fields in any order).
@@ -179,6 +174,68 @@ public final class RemoteWriteDecoder {
       out.put((byte) ' ').putLong(ts).put((byte) '\n');
     }
     stats.samples += nSamples;
+  }
+
+
+  /**
+   * The series key, written once per series straight from the request bytes: measurement, then
+   * every non-empty label as a tag, in the label order the sender already sorted (InfluxDB's
+   * preferred tag order is the same byte order).
+   */
+  private void writeSeriesKey(byte[] buf, int nLabels, int nameIdx, LineBuffer out) {
+    int[] l = labels;
+    out.put(buf, l[4 * nameIdx + 2], l[4 * nameIdx + 3]);
+    for (int i = 0; i < nLabels; i++) {
+      int vLen = l[4 * i + 3];
+      if (vLen == 0) {
+        continue; // Prometheus: an empty label value is the same as no label
+      }
+      out.put((byte) ',');
+      TagValues.writeKey(out, buf, l[4 * i], l[4 * i + 1]);
+      out.put((byte) '=');
+      TagValues.write(out, buf, l[4 * i + 2], vLen);
+    }
+    out.put((byte) ' ');
+  }
+
+  /**
+   * The series key after write_relabel_configs: the slow path, through {@link Labels}. Returns
+   * false when the rules dropped the series, or left it without a storable metric name or with an
+   * invalid label name (Prometheus would send such a series; no receiver could store it).
+   */
+  private boolean writeRelabeledSeriesKey(Relabeler relabel, byte[] buf, int nLabels, LineBuffer out) {
+    Labels.Builder b = builder.clear();
+    int[] l = labels;
+    for (int i = 0; i < nLabels; i++) {
+      b.set(new String(buf, l[4 * i], l[4 * i + 1], StandardCharsets.UTF_8),
+          new String(buf, l[4 * i + 2], l[4 * i + 3], StandardCharsets.UTF_8));
+    }
+    Labels result = relabel.apply(b.build());
+    if (result == null) {
+      return false;
+    }
+    String name = result.metricName();
+    byte[] nameBytes = name.getBytes(StandardCharsets.UTF_8);
+    if (!isMetricName(nameBytes, 0, nameBytes.length)) {
+      return false;
+    }
+    for (int i = 0; i < result.size(); i++) {
+      byte[] k = result.name(i).getBytes(StandardCharsets.UTF_8);
+      if (!isLabelName(k, 0, k.length)) {
+        return false;
+      }
+    }
+    out.put(nameBytes);
+    for (int i = 0; i < result.size(); i++) {
+      byte[] k = result.name(i).getBytes(StandardCharsets.UTF_8);
+      byte[] v = result.value(i).getBytes(StandardCharsets.UTF_8);
+      out.put((byte) ',');
+      TagValues.writeKey(out, k, 0, k.length);
+      out.put((byte) '=');
+      TagValues.write(out, v, 0, v.length);
+    }
+    out.put((byte) ' ');
+    return true;
   }
 
   private void readLabel(byte[] buf, int off, int len, int index) {

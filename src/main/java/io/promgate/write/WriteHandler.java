@@ -124,7 +124,8 @@ public final class WriteHandler implements Handler<RoutingContext> {
       answer(rc, limits, start, 0, e);
       return;
     }
-    metrics.samplesReceived.increment(stats.samples);
+    metrics.samplesReceived.increment(stats.samples + stats.droppedByRelabel);
+    metrics.droppedByRelabel.increment(stats.droppedByRelabel);
     metrics.nonFiniteSamples.increment(stats.nonFiniteSamples);
     metrics.histogramsDropped.increment(stats.histograms);
     metrics.exemplarsDropped.increment(stats.exemplars);

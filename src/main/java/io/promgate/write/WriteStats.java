@@ -8,8 +8,10 @@ public final class WriteStats {
   public int histograms;
   public int exemplars;
   public int metadata;
+  /** Samples of series that write_relabel_configs dropped (or left without a valid name). */
+  public int droppedByRelabel;
 
   public void clear() {
-    series = samples = nonFiniteSamples = histograms = exemplars = metadata = 0;
+    series = samples = nonFiniteSamples = histograms = exemplars = metadata = droppedByRelabel = 0;
   }
 }
