@@ -40,8 +40,10 @@ public final class RemoteWriteDecoder {
   private final ProtoReader request = new ProtoReader();
   private final ProtoReader series = new ProtoReader();
   private final ProtoReader field = new ProtoReader();
-  // Per label of the current series: name offset, name length, value offset, value length.
-  private int[] labels = new int[4 * 32];
+  // Per label of the current series: name offset, name length, value offset, value length, and
+  // the value's TagValues.classify flags (computed once while validating, reused when writing).
+  private int[] labels = new int[L * 32];
+  private static final int L = 5;
   private final Labels.Builder builder = new Labels.Builder(32);
 
   /**
@@ -184,16 +186,16 @@ public final class RemoteWriteDecoder {
    */
   private void writeSeriesKey(byte[] buf, int nLabels, int nameIdx, LineBuffer out) {
     int[] l = labels;
-    out.put(buf, l[4 * nameIdx + 2], l[4 * nameIdx + 3]);
+    out.put(buf, l[L * nameIdx + 2], l[L * nameIdx + 3]);
     for (int i = 0; i < nLabels; i++) {
-      int vLen = l[4 * i + 3];
+      int vLen = l[L * i + 3];
       if (vLen == 0) {
         continue; // Prometheus: an empty label value is the same as no label
       }
       out.put((byte) ',');
-      TagValues.writeKey(out, buf, l[4 * i], l[4 * i + 1]);
+      TagValues.writeKey(out, buf, l[L * i], l[L * i + 1]);
       out.put((byte) '=');
-      TagValues.write(out, buf, l[4 * i + 2], vLen);
+      TagValues.write(out, buf, l[L * i + 2], vLen, l[L * i + 4]);
     }
     out.put((byte) ' ');
   }
@@ -207,8 +209,8 @@ public final class RemoteWriteDecoder {
     Labels.Builder b = builder.clear();
     int[] l = labels;
     for (int i = 0; i < nLabels; i++) {
-      b.set(new String(buf, l[4 * i], l[4 * i + 1], StandardCharsets.UTF_8),
-          new String(buf, l[4 * i + 2], l[4 * i + 3], StandardCharsets.UTF_8));
+      b.set(new String(buf, l[L * i], l[L * i + 1], StandardCharsets.UTF_8),
+          new String(buf, l[L * i + 2], l[L * i + 3], StandardCharsets.UTF_8));
     }
     Labels result = relabel.apply(b.build());
     if (result == null) {
@@ -239,7 +241,7 @@ public final class RemoteWriteDecoder {
   }
 
   private void readLabel(byte[] buf, int off, int len, int index) {
-    if (labels.length < 4 * (index + 1)) {
+    if (labels.length < L * (index + 1)) {
       labels = Arrays.copyOf(labels, labels.length * 2);
     }
     ProtoReader f = field.reset(buf, off, len);
@@ -269,10 +271,10 @@ public final class RemoteWriteDecoder {
       }
     }
     int[] l = labels;
-    l[4 * index] = nameOff;
-    l[4 * index + 1] = nameLen;
-    l[4 * index + 2] = valueOff;
-    l[4 * index + 3] = valueLen;
+    l[L * index] = nameOff;
+    l[L * index + 1] = nameLen;
+    l[L * index + 2] = valueOff;
+    l[L * index + 3] = valueLen;
   }
 
   /** Checks the label set; returns the index of {@code __name__}. */
@@ -280,10 +282,10 @@ public final class RemoteWriteDecoder {
     int[] l = labels;
     int nameIdx = -1;
     for (int i = 0; i < n; i++) {
-      int no = l[4 * i];
-      int nl = l[4 * i + 1];
-      int vo = l[4 * i + 2];
-      int vl = l[4 * i + 3];
+      int no = l[L * i];
+      int nl = l[L * i + 1];
+      int vo = l[L * i + 2];
+      int vl = l[L * i + 3];
       if (nl == 0) {
         throw invalidLabels("empty label name", buf, n);
       }
@@ -299,11 +301,13 @@ public final class RemoteWriteDecoder {
       if (!isLabelName(buf, no, nl)) {
         throw invalidLabels("invalid label name \"" + str(buf, no, nl) + "\"", buf, n);
       }
-      if (!isUtf8(buf, vo, vl)) {
+      int flags = TagValues.classify(buf, vo, vl);
+      l[L * i + 4] = flags;
+      if ((flags & TagValues.NON_ASCII) != 0 && !isUtf8(buf, vo, vl)) {
         throw invalidLabels("value of label \"" + str(buf, no, nl) + "\" is not valid UTF-8", buf, n);
       }
       if (i > 0) {
-        int c = Arrays.compareUnsigned(buf, l[4 * (i - 1)], l[4 * (i - 1)] + l[4 * (i - 1) + 1], buf, no, no + nl);
+        int c = Arrays.compareUnsigned(buf, l[L * (i - 1)], l[L * (i - 1)] + l[L * (i - 1) + 1], buf, no, no + nl);
         if (c == 0) {
           throw invalidLabels("duplicate label name \"" + str(buf, no, nl) + "\"", buf, n);
         }
@@ -315,11 +319,11 @@ public final class RemoteWriteDecoder {
         nameIdx = i;
       }
     }
-    if (nameIdx < 0 || l[4 * nameIdx + 3] == 0) {
+    if (nameIdx < 0 || l[L * nameIdx + 3] == 0) {
       throw invalidLabels("series has no metric name (__name__)", buf, n);
     }
-    if (!isMetricName(buf, l[4 * nameIdx + 2], l[4 * nameIdx + 3])) {
-      throw invalidLabels("invalid metric name \"" + str(buf, l[4 * nameIdx + 2], l[4 * nameIdx + 3]) + "\"", buf, n);
+    if (!isMetricName(buf, l[L * nameIdx + 2], l[L * nameIdx + 3])) {
+      throw invalidLabels("invalid metric name \"" + str(buf, l[L * nameIdx + 2], l[L * nameIdx + 3]) + "\"", buf, n);
     }
     return nameIdx;
   }
@@ -335,8 +339,8 @@ public final class RemoteWriteDecoder {
       if (i > 0) {
         sb.append(", ");
       }
-      sb.append(str(buf, labels[4 * i], labels[4 * i + 1])).append("=\"");
-      String v = str(buf, labels[4 * i + 2], labels[4 * i + 3]);
+      sb.append(str(buf, labels[L * i], labels[L * i + 1])).append("=\"");
+      String v = str(buf, labels[L * i + 2], labels[L * i + 3]);
       sb.append(v.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n")).append('"');
     }
     return sb.append('}').toString();

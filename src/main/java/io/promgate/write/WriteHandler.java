@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.promgate.config.PromgateConfig;
 import io.promgate.config.RemoteWriteConfig;
 import io.promgate.influx.LineBuffer;
+import io.promgate.influx.LineBufferPool;
 import io.promgate.influx.StorageException;
 import io.promgate.influx.WriteBatcher;
 import io.promgate.metrics.Metrics;
@@ -33,6 +34,11 @@ import org.jboss.logging.Logger;
 public final class WriteHandler implements Handler<RoutingContext> {
   private static final Logger LOG = Logger.getLogger(WriteHandler.class);
   private static final ThreadLocal<RemoteWriteDecoder> DECODER = ThreadLocal.withInitial(RemoteWriteDecoder::new);
+  // Decompression happens synchronously on the event-loop thread, so one scratch array per thread
+  // serves every request; requests above the cap decompress into a one-off array instead.
+  private static final int MAX_SCRATCH = 16 << 20;
+  private static final ThreadLocal<byte[][]> SCRATCH = ThreadLocal.withInitial(() -> new byte[][] {new byte[64 << 10]});
+  private final LineBufferPool buffers = new LineBufferPool(64, 64 << 20);
 
   private final Supplier<PromgateConfig> config;
   private final Supplier<WriteBatcher> storage;
@@ -116,10 +122,24 @@ public final class WriteHandler implements Handler<RoutingContext> {
         raw = body.getBytes();
         off = 0;
       }
-      byte[] pb = SnappyBlock.decompress(raw, off, len, limits.maxDecompressedBytes());
+      int n = SnappyBlock.declaredLength(raw, off, len, limits.maxDecompressedBytes());
+      byte[][] scratch = SCRATCH.get();
+      byte[] pb = scratch[0];
+      if (pb.length < n) {
+        pb = new byte[n];
+        if (n <= MAX_SCRATCH) {
+          scratch[0] = pb;
+        }
+      }
+      SnappyBlock.decompressInto(raw, off, len, pb);
       // Line protocol is larger than the protobuf it comes from: the label text is repeated per sample.
-      lines = new LineBuffer(Math.max(1024, pb.length * 3));
-      DECODER.get().decode(pb, 0, pb.length, limits, lines, stats);
+      lines = buffers.acquire(Math.max(1024, n * 3));
+      try {
+        DECODER.get().decode(pb, 0, n, limits, lines, stats);
+      } catch (InvalidWriteException e) {
+        buffers.release(lines);
+        throw e;
+      }
     } catch (InvalidWriteException e) {
       answer(rc, limits, start, 0, e);
       return;
@@ -130,7 +150,9 @@ public final class WriteHandler implements Handler<RoutingContext> {
     metrics.histogramsDropped.increment(stats.histograms);
     metrics.exemplarsDropped.increment(stats.exemplars);
     Context ctx = Vertx.currentContext();
+    LineBuffer submitted = lines;
     storage.get().submit(lines.array(), lines.length()).onComplete(ar -> {
+      buffers.release(submitted);
       if (ctx == null || ctx == Vertx.currentContext()) {
         stored(rc, limits, start, stats, ar);
       } else {
