@@ -49,6 +49,7 @@ public class DecodeBenchmark {
   private byte[] protobuf;
   private byte[] compressed;
   private byte[] decompressScratch;
+  private byte[] protobufV2;
 
   @Setup
   public void setUp() {
@@ -56,6 +57,44 @@ public class DecodeBenchmark {
     compressed = SnappyBlock.compress(protobuf, 0, protobuf.length);
     out = new LineBuffer(protobuf.length * 3);
     decompressScratch = new byte[protobuf.length];
+    protobufV2 = toV2(request(samplesPerRequest)).toByteArray();
+  }
+
+  /** The same request as remote write 2.0: labels interned into one symbol table. */
+  static io.promgate.prompb.v2.WriteV2.Request toV2(Remote.WriteRequest v1) {
+    java.util.Map<String, Integer> symbols = new java.util.LinkedHashMap<>();
+    symbols.put("", 0);
+    var req = io.promgate.prompb.v2.WriteV2.Request.newBuilder();
+    for (Remote.TimeSeries ts : v1.getTimeseriesList()) {
+      var s = io.promgate.prompb.v2.WriteV2.TimeSeries.newBuilder();
+      for (Remote.Label l : ts.getLabelsList()) {
+        s.addLabelsRefs(symbols.computeIfAbsent(l.getName(), k -> symbols.size()));
+        s.addLabelsRefs(symbols.computeIfAbsent(l.getValue(), k -> symbols.size()));
+      }
+      for (Remote.Sample x : ts.getSamplesList()) {
+        s.addSamples(io.promgate.prompb.v2.WriteV2.Sample.newBuilder().setValue(x.getValue()).setTimestamp(x.getTimestamp()));
+      }
+      req.addTimeseries(s);
+    }
+    return req.addAllSymbols(symbols.keySet()).build();
+  }
+
+  /** Decode only (no snappy), remote write 1.0: compare with {@link #decodeV2}. */
+  @Benchmark
+  public int decodeV1(Blackhole bh) {
+    out.clear();
+    decoder.decode(protobuf, 0, protobuf.length, limits, out, stats);
+    bh.consume(out.array());
+    return out.length();
+  }
+
+  /** Decode only (no snappy), remote write 2.0, same series and samples. */
+  @Benchmark
+  public int decodeV2(Blackhole bh) {
+    out.clear();
+    decoder.decodeV2(protobufV2, 0, protobufV2.length, limits, out, stats, null, 0);
+    bh.consume(out.array());
+    return out.length();
   }
 
   static Remote.WriteRequest request(int n) {

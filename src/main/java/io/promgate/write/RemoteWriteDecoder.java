@@ -13,8 +13,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /**
- * Turns a decompressed remote-write 1.0 {@code WriteRequest} straight into InfluxDB line
- * protocol, reading protobuf fields from the bytes (no message objects, no label Strings).
+ * Turns a decompressed remote-write request — 1.0 {@code WriteRequest} or 2.0 {@code
+ * io.prometheus.write.v2.Request} — straight into InfluxDB line protocol, reading protobuf fields
+ * from the bytes (no message objects, no label Strings).
  *
  * <p>Schema, identical to InfluxDB 1.x's own {@code /api/v1/prom/write} so either side can read
  * what the other wrote: measurement = metric name, every label including {@code __name__} as a
@@ -53,6 +54,16 @@ public final class RemoteWriteDecoder {
    *     then holds a partial result that the caller must discard
    */
   public void decode(byte[] buf, int off, int len, RemoteWriteConfig limits, LineBuffer out, WriteStats stats) {
+    decode(buf, off, len, limits, out, stats, null, 0);
+  }
+
+  /**
+   * Remote write 1.0, with metric metadata ({@code WriteRequest.metadata}) written as {@link
+   * MetadataLines} points stamped {@code nowMs} unless {@code metadata} knows them already (null:
+   * always write).
+   */
+  public void decode(byte[] buf, int off, int len, RemoteWriteConfig limits, LineBuffer out, WriteStats stats,
+      MetadataLines metadata, long nowMs) {
     stats.clear();
     ProtoReader r = request.reset(buf, off, len);
     while (r.hasMore()) {
@@ -71,12 +82,244 @@ public final class RemoteWriteDecoder {
         r.pos += n;
       } else if (fieldNo == 3 && wire == ProtoReader.LEN) {
         stats.metadata++;
-        r.skip(wire);
+        int n = r.readLength();
+        readMetadataV1(buf, r.pos, n, out, stats, metadata, nowMs);
+        r.pos += n;
       } else {
         r.skip(wire);
       }
     }
   }
+
+  /** {@code MetricMetadata{type=1, metric_family_name=2, help=4, unit=5}}. */
+  private void readMetadataV1(byte[] buf, int off, int len, LineBuffer out, WriteStats stats,
+      MetadataLines metadata, long nowMs) {
+    ProtoReader f = field.reset(buf, off, len);
+    int type = 0;
+    String name = "";
+    String help = "";
+    String unit = "";
+    while (f.hasMore()) {
+      int tag = f.readTag();
+      switch (tag) {
+        case 1 << 3 | ProtoReader.VARINT -> type = (int) f.readVarint();
+        case 2 << 3 | ProtoReader.LEN -> name = utf8String(f, "MetricMetadata.metric_family_name");
+        case 4 << 3 | ProtoReader.LEN -> help = utf8String(f, "MetricMetadata.help");
+        case 5 << 3 | ProtoReader.LEN -> unit = utf8String(f, "MetricMetadata.unit");
+        default -> f.skip(tag & 7);
+      }
+    }
+    byte[] nb = name.getBytes(StandardCharsets.UTF_8);
+    if (!isMetricName(nb, 0, nb.length)) {
+      return; // metadata for a name we could never store samples under: nothing to keep
+    }
+    writeMetadata(out, stats, metadata, nowMs, name, MetadataLines.typeName(type), help, unit);
+  }
+
+  private static void writeMetadata(LineBuffer out, WriteStats stats, MetadataLines metadata, long nowMs,
+      String name, String type, String help, String unit) {
+    String key = MetadataLines.key(name, type, help, unit);
+    if (metadata != null && metadata.isFresh(key, nowMs)) {
+      return;
+    }
+    MetadataLines.write(out, name, type, help, unit, nowMs);
+    stats.metadataKeys.add(key);
+  }
+
+  private static String utf8String(ProtoReader f, String what) {
+    int n = f.readLength();
+    if (!isUtf8(f.buf, f.pos, n)) {
+      throw ProtoReader.corrupt(what + " is not valid UTF-8");
+    }
+    String s = new String(f.buf, f.pos, n, StandardCharsets.UTF_8);
+    f.pos += n;
+    return s;
+  }
+
+  // ---- Remote write 2.0 ----------------------------------------------------------------------
+
+  // Symbol table of the current 2.0 request: offset and length of each symbol in the buffer.
+  private int[] symbols = new int[2 * 256];
+  private int[] refs = new int[64];
+  private long[] metadataSeen = new long[4];
+
+  /**
+   * Remote write 2.0 ({@code io.prometheus.write.v2.Request}): labels are pairs of references
+   * into a per-request symbol table ({@code symbols[0]} must be ""). Everything after the label
+   * lookup — validation, relabeling, line protocol, special values, limits — is the 1.0 path.
+   * Per-series metadata is written once per metric per request (and skipped when {@code metadata}
+   * already has it).
+   */
+  public void decodeV2(byte[] buf, int off, int len, RemoteWriteConfig limits, LineBuffer out, WriteStats stats,
+      MetadataLines metadata, long nowMs) {
+    stats.clear();
+    // Pass 1: the symbol table (proto3 allows it after the series, so it is read first).
+    ProtoReader r = request.reset(buf, off, len);
+    int nSymbols = 0;
+    while (r.hasMore()) {
+      int tag = r.readTag();
+      if (tag == (4 << 3 | ProtoReader.LEN)) {
+        int n = r.readLength();
+        if (symbols.length < 2 * (nSymbols + 1)) {
+          symbols = Arrays.copyOf(symbols, symbols.length * 2);
+        }
+        symbols[2 * nSymbols] = r.pos;
+        symbols[2 * nSymbols + 1] = n;
+        nSymbols++;
+        r.pos += n;
+      } else {
+        if ((tag >>> 3) == 4 || (tag >>> 3) == 5) {
+          expectWire(tag & 7, ProtoReader.LEN, (tag >>> 3) == 4 ? "Request.symbols" : "Request.timeseries");
+        }
+        r.skip(tag & 7);
+      }
+    }
+    if (nSymbols > 0 && symbols[1] != 0) {
+      throw new InvalidWriteException(Reason.INVALID_LABELS, "symbols[0] must be the empty string");
+    }
+    int seenWords = (nSymbols >>> 6) + 1;
+    if (metadataSeen.length < seenWords) {
+      metadataSeen = new long[seenWords];
+    } else {
+      Arrays.fill(metadataSeen, 0, seenWords, 0);
+    }
+    // Pass 2: the series.
+    r.reset(buf, off, len);
+    while (r.hasMore()) {
+      int tag = r.readTag();
+      if (tag != (5 << 3 | ProtoReader.LEN)) {
+        r.skip(tag & 7);
+        continue;
+      }
+      int n = r.readLength();
+      if (++stats.series > limits.maxSeriesPerRequest()) {
+        throw new InvalidWriteException(
+            Reason.TOO_MANY_SERIES,
+            "request has more than " + limits.maxSeriesPerRequest() + " series (remote_write.max_series_per_request)");
+      }
+      decodeSeriesV2(buf, r.pos, n, nSymbols, limits, out, stats, metadata, nowMs);
+      r.pos += n;
+    }
+  }
+
+  private void decodeSeriesV2(byte[] buf, int off, int len, int nSymbols, RemoteWriteConfig limits, LineBuffer out,
+      WriteStats stats, MetadataLines metadata, long nowMs) {
+    ProtoReader s = series.reset(buf, off, len);
+    int nRefs = 0;
+    int nSamples = 0;
+    int metaOff = -1;
+    int metaLen = 0;
+    while (s.hasMore()) {
+      int tag = s.readTag();
+      int fieldNo = tag >>> 3;
+      int wire = tag & 7;
+      if (fieldNo == 1 && wire == ProtoReader.LEN) {
+        // packed uint32 refs (the normal encoding)
+        int n = s.readLength();
+        int end = s.pos + n;
+        ProtoReader f = field.reset(buf, s.pos, n);
+        while (f.hasMore()) {
+          nRefs = addRef(f.readVarint(), nRefs, nSymbols, limits);
+        }
+        s.pos = end;
+      } else if (fieldNo == 1 && wire == ProtoReader.VARINT) {
+        // unpacked: parsers must accept both encodings of a repeated scalar
+        nRefs = addRef(s.readVarint(), nRefs, nSymbols, limits);
+      } else if (fieldNo == 2) {
+        expectWire(wire, ProtoReader.LEN, "TimeSeries.samples");
+        nSamples++;
+        s.skip(wire);
+      } else if (fieldNo == 3 && wire == ProtoReader.LEN) {
+        stats.histograms++;
+        s.skip(wire);
+      } else if (fieldNo == 4 && wire == ProtoReader.LEN) {
+        stats.exemplars++;
+        s.skip(wire);
+      } else if (fieldNo == 5 && wire == ProtoReader.LEN) {
+        metaLen = s.readLength();
+        metaOff = s.pos;
+        s.pos += metaLen;
+      } else {
+        s.skip(wire);
+      }
+    }
+    if ((nRefs & 1) != 0) {
+      throw new InvalidWriteException(
+          Reason.INVALID_LABELS, "labels_refs has an odd number of entries (" + nRefs + "): refs come in name/value pairs");
+    }
+    int nLabels = nRefs / 2;
+    if (labels.length < L * nLabels) {
+      labels = Arrays.copyOf(labels, Math.max(labels.length * 2, L * nLabels));
+    }
+    for (int i = 0; i < nLabels; i++) {
+      int nameRef = refs[2 * i];
+      int valueRef = refs[2 * i + 1];
+      labels[L * i] = symbols[2 * nameRef];
+      labels[L * i + 1] = symbols[2 * nameRef + 1];
+      labels[L * i + 2] = symbols[2 * valueRef];
+      labels[L * i + 3] = symbols[2 * valueRef + 1];
+    }
+    int nameIdx = emitSeries(buf, off, len, nLabels, nSamples, limits, out, stats);
+    if (metaOff >= 0) {
+      int nameRef = refs[2 * nameIdx + 1];
+      if ((metadataSeen[nameRef >>> 6] & (1L << nameRef)) == 0) {
+        metadataSeen[nameRef >>> 6] |= 1L << nameRef;
+        readMetadataV2(buf, metaOff, metaLen, nSymbols, symbolString(buf, nameRef), out, stats, metadata, nowMs);
+      }
+    }
+  }
+
+  private int addRef(long ref, int nRefs, int nSymbols, RemoteWriteConfig limits) {
+    if (ref >= nSymbols) {
+      throw new InvalidWriteException(
+          Reason.INVALID_LABELS, "labels_refs entry " + ref + " is out of range: the request has " + nSymbols + " symbols");
+    }
+    if (nRefs == 2 * limits.maxLabelsPerSeries()) {
+      throw new InvalidWriteException(
+          Reason.LIMIT_LABELS,
+          "series has more than " + limits.maxLabelsPerSeries() + " labels (remote_write.max_labels_per_series)");
+    }
+    if (refs.length == nRefs) {
+      refs = Arrays.copyOf(refs, refs.length * 2);
+    }
+    refs[nRefs] = (int) ref;
+    return nRefs + 1;
+  }
+
+  /** {@code Metadata{type=1, help_ref=3, unit_ref=4}}. */
+  private void readMetadataV2(byte[] buf, int off, int len, int nSymbols, String metric, LineBuffer out,
+      WriteStats stats, MetadataLines metadata, long nowMs) {
+    ProtoReader f = field.reset(buf, off, len);
+    int type = 0;
+    long helpRef = 0;
+    long unitRef = 0;
+    while (f.hasMore()) {
+      int tag = f.readTag();
+      switch (tag) {
+        case 1 << 3 | ProtoReader.VARINT -> type = (int) f.readVarint();
+        case 3 << 3 | ProtoReader.VARINT -> helpRef = f.readVarint();
+        case 4 << 3 | ProtoReader.VARINT -> unitRef = f.readVarint();
+        default -> f.skip(tag & 7);
+      }
+    }
+    if (helpRef >= nSymbols || unitRef >= nSymbols) {
+      throw new InvalidWriteException(Reason.INVALID_LABELS,
+          "metadata of " + metric + " refers to symbol " + Math.max(helpRef, unitRef) + " of " + nSymbols);
+    }
+    stats.metadata++;
+    String help = symbolString(buf, (int) helpRef);
+    String unit = symbolString(buf, (int) unitRef);
+    if (!isUtf8(buf, symbols[2 * (int) helpRef], symbols[2 * (int) helpRef + 1])) {
+      throw ProtoReader.corrupt("Metadata help of " + metric + " is not valid UTF-8");
+    }
+    writeMetadata(out, stats, metadata, nowMs, metric, MetadataLines.typeName(type), help, unit);
+  }
+
+  private String symbolString(byte[] buf, int ref) {
+    return new String(buf, symbols[2 * ref], symbols[2 * ref + 1], StandardCharsets.UTF_8);
+  }
+
+  // ---- Shared by 1.0 and 2.0 ----------------------------------------------------------------
 
   private void decodeSeries(byte[] buf, int off, int len, RemoteWriteConfig limits, LineBuffer out, WriteStats stats) {
     ProtoReader s = series.reset(buf, off, len);
@@ -110,9 +353,19 @@ public final class RemoteWriteDecoder {
         s.skip(wire);
       }
     }
+    emitSeries(buf, off, len, nLabels, nSamples, limits, out, stats);
+  }
+
+  /**
+   * Validates the labels collected in {@link #labels}, then writes the series key once and one
+   * line per sample (read from field 2 of the series message {@code buf[off, off+len)}, which is
+   * {@code samples} in both 1.0 and 2.0). Returns the index of {@code __name__}.
+   */
+  private int emitSeries(byte[] buf, int off, int len, int nLabels, int nSamples, RemoteWriteConfig limits,
+      LineBuffer out, WriteStats stats) {
     int nameIdx = validateLabels(buf, nLabels, limits);
     if (nSamples == 0) {
-      return;
+      return nameIdx;
     }
     if ((long) stats.samples + stats.droppedByRelabel + nSamples > limits.maxSamplesPerRequest()) {
       throw new InvalidWriteException(
@@ -126,12 +379,12 @@ public final class RemoteWriteDecoder {
       writeSeriesKey(buf, nLabels, nameIdx, out);
     } else if (!writeRelabeledSeriesKey(relabel, buf, nLabels, out)) {
       stats.droppedByRelabel += nSamples;
-      return;
+      return nameIdx;
     }
     int prefixLen = out.length() - prefixStart;
 
     // Second pass over the same bytes: the samples (proto3 allows fields in any order).
-    s.reset(buf, off, len);
+    ProtoReader s = series.reset(buf, off, len);
     boolean first = true;
     while (s.hasMore()) {
       int tag = s.readTag();
@@ -176,6 +429,7 @@ public final class RemoteWriteDecoder {
       out.put((byte) ' ').putLong(ts).put((byte) '\n');
     }
     stats.samples += nSamples;
+    return nameIdx;
   }
 
 

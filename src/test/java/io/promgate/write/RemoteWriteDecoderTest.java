@@ -97,14 +97,15 @@ class RemoteWriteDecoderTest {
   }
 
   @Test
-  void decode_metadataOnlyRequest_writesNothingAndCountsMetadata() {
+  void decode_metadataOnlyRequest_writesOnlyTheMetadataPoint() {
     Remote.WriteRequest req = Remote.WriteRequest.newBuilder()
         .addMetadata(Remote.MetricMetadata.newBuilder().setMetricFamilyName("up").setHelp("h")
             .setType(Remote.MetricMetadata.MetricType.GAUGE))
         .build();
     WriteStats stats = new WriteStats();
-    assertEquals("", decode(req, stats));
+    assertEquals("%pg:metadata,metric=up type=\"gauge\",help=\"h\",unit=\"\" 0\n", decode(req, stats));
     assertEquals(1, stats.metadata);
+    assertEquals(0, stats.samples);
   }
 
   @Test
