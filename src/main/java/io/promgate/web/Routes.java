@@ -18,11 +18,15 @@ public class Routes {
   public static final String WRITE = "/api/v1/write";
   public static final String HEALTHY = "/-/healthy";
   public static final String READY = "/-/ready";
+  public static final String RELOAD = "/-/reload";
+  public static final String QUIT = "/-/quit";
 
   void register(@Observes Router router, Gateway gateway) {
     WriteHandler write = new WriteHandler(gateway::config, gateway::batcher, gateway.metrics().remoteWrite);
     router.route(HttpMethod.POST, WRITE).handler(write);
     router.route(WRITE).handler(rc -> methodNotAllowed(rc, "POST"));
+
+    lifecycle(router, gateway);
 
     router.route(HttpMethod.GET, HEALTHY).handler(rc -> text(rc, 200, "promgate is Healthy.\n"));
     router.route(HttpMethod.HEAD, HEALTHY).handler(rc -> rc.response().setStatusCode(200).end());
@@ -33,6 +37,35 @@ public class Routes {
         text(rc, 503, "promgate is not ready: " + ar.cause().getMessage() + "\n");
       }
     }));
+  }
+
+  /** POST|PUT /-/reload and /-/quit: only with --web.enable-lifecycle, answered as Prometheus does. */
+  private static void lifecycle(Router router, Gateway gateway) {
+    for (HttpMethod m : new HttpMethod[] {HttpMethod.POST, HttpMethod.PUT}) {
+      router.route(m, RELOAD).handler(rc -> {
+        if (!gateway.lifecycleEnabled()) {
+          text(rc, 403, "Lifecycle API is not enabled.\n");
+          return;
+        }
+        gateway.vertx().<java.util.List<String>>executeBlocking(gateway::reload, false).onComplete(ar -> {
+          if (ar.failed()) {
+            text(rc, 500, "failed to reload config: " + ar.cause() + "\n");
+          } else if (!ar.result().isEmpty()) {
+            text(rc, 500, "failed to reload config: " + String.join("; ", ar.result()) + "\n");
+          } else {
+            text(rc, 200, "");
+          }
+        });
+      });
+      router.route(m, QUIT).handler(rc -> {
+        if (!gateway.lifecycleEnabled()) {
+          text(rc, 403, "Lifecycle API is not enabled.\n");
+          return;
+        }
+        text(rc, 200, "Requesting termination... Goodbye!\n");
+        io.quarkus.runtime.Quarkus.asyncExit(0);
+      });
+    }
   }
 
   static void text(RoutingContext rc, int status, String body) {

@@ -55,4 +55,18 @@ class CommandLineIT {
     assertEquals(2, r.exitCode(), r.output());
     assertTrue(r.output().contains("unknown flag \"--storage.tsdb.path=x\""), r.output());
   }
+
+  @Test
+  void checkConfigSubcommand_listsEveryFileAndFailsOnAnyBad() throws Exception {
+    Path good = Files.createTempFile("promgate-ok", ".yml");
+    Path bad = Files.createTempFile("promgate-bad", ".yml");
+    Files.writeString(good, "remote_write: {max_inflight_requests: 10}\n");
+    Files.writeString(bad, "remote_write: {max_inflight_requests: 0}\n");
+    var r = PromgateProcess.run(Duration.ofSeconds(60), "check", "config", good.toString(), bad.toString());
+    assertEquals(1, r.exitCode(), r.output());
+    assertTrue(r.output().contains("SUCCESS: " + good), r.output());
+    assertTrue(r.output().contains("remote_write.max_inflight_requests: must be between 1 and 1048576, got 0"), r.output());
+    Files.delete(good);
+    Files.delete(bad);
+  }
 }

@@ -18,10 +18,32 @@ public final class PromgateProcess implements AutoCloseable {
 
   private final ServerProcess process;
   private final String url;
+  private final Path configFile;
 
-  private PromgateProcess(ServerProcess process, String url) {
+  private PromgateProcess(ServerProcess process, String url, Path configFile) {
     this.process = process;
     this.url = url;
+    this.configFile = configFile;
+  }
+
+  /** The promgate.yml this process was started with; rewrite it to test reloads. */
+  public Path configFile() {
+    return configFile;
+  }
+
+  /** Sends SIGHUP, which makes promgate reread its config file. */
+  public void sighup() {
+    try {
+      Process kill = new ProcessBuilder("kill", "-HUP", String.valueOf(process.pid())).inheritIO().start();
+      if (kill.waitFor() != 0) {
+        throw new IllegalStateException("kill -HUP failed");
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
   }
 
   /** Starts promgate with {@code promgateYml} as its config file; returns once /-/healthy answers. */
@@ -51,7 +73,7 @@ public final class PromgateProcess implements AutoCloseable {
       process.close();
       throw e;
     }
-    return new PromgateProcess(process, url);
+    return new PromgateProcess(process, url, config);
   }
 
   /** Runs the packaged promgate with {@code args} to completion (e.g. a failing start); returns exit code and output. */
