@@ -10,6 +10,8 @@ import io.promgate.metrics.Metrics;
 import io.quarkus.runtime.ShutdownEvent;
 import io.vertx.core.Vertx;
 import io.promgate.config.ConfigReloaded;
+import io.quarkus.tls.CertificateUpdatedEvent;
+import io.quarkus.tls.TlsConfigurationRegistry;
 import jakarta.enterprise.event.Event;
 import jakarta.enterprise.event.Observes;
 import java.util.concurrent.atomic.AtomicLong;
@@ -37,6 +39,8 @@ public class Gateway {
   private volatile WriteBatcher batcher;
   private final Optional<String> configFile;
   private final Event<ConfigReloaded> reloaded;
+  private final TlsConfigurationRegistry tlsRegistry;
+  private final Event<CertificateUpdatedEvent> certificateUpdated;
   private final AtomicLong lastReloadSuccessful = new AtomicLong(1);
   private final AtomicLong lastReloadSuccessSeconds = new AtomicLong(System.currentTimeMillis() / 1000);
 
@@ -45,7 +49,11 @@ public class Gateway {
       MeterRegistry registry,
       @ConfigProperty(name = "promgate.config-file") Optional<String> configFile,
       @ConfigProperty(name = "promgate.web.enable-lifecycle", defaultValue = "false") boolean lifecycleEnabled,
-      Event<ConfigReloaded> reloaded) {
+      Event<ConfigReloaded> reloaded,
+      TlsConfigurationRegistry tlsRegistry,
+      Event<CertificateUpdatedEvent> certificateUpdated) {
+    this.tlsRegistry = tlsRegistry;
+    this.certificateUpdated = certificateUpdated;
     this.vertx = vertx;
     this.configFile = configFile;
     this.reloaded = reloaded;
@@ -106,6 +114,14 @@ public class Gateway {
       vertx.setTimer(previous.influxdb().timeout().toMillis() + 1000, t -> old.client().close());
     }
     config.swap(next);
+    if (next.web().tls()) {
+      // Re-read the certificate files (rotation); the HTTPS server picks the new ones up.
+      tlsRegistry.get(Main.TLS_NAME).ifPresent(tls -> {
+        if (tls.reload()) {
+          certificateUpdated.fire(new CertificateUpdatedEvent(Main.TLS_NAME, tls));
+        }
+      });
+    }
     lastReloadSuccessful.set(1);
     lastReloadSuccessSeconds.set(System.currentTimeMillis() / 1000);
     LOG.infof("reloaded %s", next.source());

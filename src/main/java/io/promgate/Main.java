@@ -75,11 +75,36 @@ public final class Main {
         System.out.println("SUCCESS: " + cfg.source() + " is valid promgate config file syntax");
         System.exit(0);
       }
+      serveTls(cfg.web());
     } catch (ConfigException e) {
       System.err.println((check ? "FAILED: " : "error loading config ") + e.getMessage());
       System.exit(1);
     }
     Quarkus.run(args);
+  }
+
+  /** The TLS registry configuration that promgate's HTTPS server uses, reloaded on reload. */
+  public static final String TLS_NAME = "promgate";
+
+  /**
+   * web.tls_server_config: HTTPS only, on the listen address's port. Set up through Quarkus's TLS
+   * registry before start so that a reload can re-read the same files (certificate rotation);
+   * changing the file paths needs a restart.
+   */
+  private static void serveTls(io.promgate.config.WebConfig web) {
+    if (!web.tls()) {
+      return;
+    }
+    String p = "quarkus.tls." + TLS_NAME + ".";
+    System.setProperty(p + "key-store.pem.0.cert", web.certFile());
+    System.setProperty(p + "key-store.pem.0.key", web.keyFile());
+    if (!web.clientCaFile().isEmpty()) {
+      System.setProperty(p + "trust-store.pem.certs", web.clientCaFile());
+      System.setProperty("quarkus.http.ssl.client-auth", "required");
+    }
+    System.setProperty("quarkus.http.tls-configuration-name", TLS_NAME);
+    System.setProperty("quarkus.http.ssl-port", System.getProperty("quarkus.http.port", "9201"));
+    System.setProperty("quarkus.http.insecure-requests", "disabled");
   }
 
   /** {@code promgate check config FILE...}: like {@code promtool check config}; 0 when all are valid. */

@@ -22,6 +22,22 @@ public class Routes {
   public static final String QUIT = "/-/quit";
 
   void register(@Observes Router router, Gateway gateway) {
+    // Authentication first, on every data path (including routes other packages add under them);
+    // health endpoints stay open, /metrics follows web.metrics_auth.
+    Authenticator auth = new Authenticator(() -> gateway.config().web(), gateway.vertx(),
+        io.micrometer.core.instrument.Counter.builder("promgate.http.auth_failures")
+            .description("Requests refused with 401.").register(gateway.registry()));
+    for (String protectedPath : new String[] {"/api/v1/*", "/federate", "/sd/*"}) {
+      router.route(protectedPath).order(-100).handler(auth);
+    }
+    router.route("/metrics").order(-100).handler(rc -> {
+      if (gateway.config().web().metricsAuth()) {
+        auth.handle(rc);
+      } else {
+        rc.next();
+      }
+    });
+
     WriteHandler write = new WriteHandler(gateway::config, gateway::batcher, gateway.metrics().remoteWrite);
     router.route(HttpMethod.POST, WRITE).handler(write);
     router.route(WRITE).handler(rc -> methodNotAllowed(rc, "POST"));

@@ -73,6 +73,11 @@ final class ServerProcess {
    * log tail if the process exits first or the timeout passes (then the process is killed).
    */
   synchronized void start(String readyUrl, int readyStatus, Duration timeout) {
+    start(readyUrl + " answering " + readyStatus, () -> Http.answers(readyUrl, readyStatus), timeout);
+  }
+
+  /** Starts the process and waits until {@code ready} holds ({@code what} names it in errors). */
+  synchronized void start(String what, java.util.function.BooleanSupplier ready, Duration timeout) {
     if (process != null && process.isAlive()) {
       throw new IllegalStateException(name + " is already running");
     }
@@ -87,16 +92,14 @@ final class ServerProcess {
       throw new UncheckedIOException("cannot run " + command, e);
     }
     long deadline = System.nanoTime() + timeout.toNanos();
-    while (!Http.answers(readyUrl, readyStatus)) {
+    while (!ready.getAsBoolean()) {
       if (!process.isAlive()) {
         throw new IllegalStateException(
             name
                 + " exited with "
                 + process.exitValue()
                 + " before "
-                + readyUrl
-                + " answered "
-                + readyStatus
+                + what
                 + "; command "
                 + command
                 + "; log tail:\n"
@@ -106,10 +109,8 @@ final class ServerProcess {
         stop();
         throw new IllegalStateException(
             name
-                + ": "
-                + readyUrl
-                + " did not answer "
-                + readyStatus
+                + ": no "
+                + what
                 + " within "
                 + timeout
                 + "; log tail:\n"
@@ -151,6 +152,15 @@ final class ServerProcess {
   synchronized void close() {
     stop();
     deleteRecursively(dir);
+  }
+
+  /** Whether the process's output so far contains {@code text}. */
+  boolean logContains(String text) {
+    try {
+      return Files.exists(log) && Files.readString(log).contains(text);
+    } catch (IOException e) {
+      return false;
+    }
   }
 
   String logTail() {
