@@ -73,11 +73,16 @@ final class ServerProcess {
    * log tail if the process exits first or the timeout passes (then the process is killed).
    */
   synchronized void start(String readyUrl, int readyStatus, Duration timeout) {
-    start(readyUrl + " answering " + readyStatus, () -> Http.answers(readyUrl, readyStatus), timeout);
+    start(readyUrl + " answered " + readyStatus, readyUrl + " did not answer " + readyStatus,
+        () -> Http.answers(readyUrl, readyStatus), timeout);
   }
 
   /** Starts the process and waits until {@code ready} holds ({@code what} names it in errors). */
   synchronized void start(String what, java.util.function.BooleanSupplier ready, Duration timeout) {
+    start(what, "no " + what, ready, timeout);
+  }
+
+  private void start(String what, String notReady, java.util.function.BooleanSupplier ready, Duration timeout) {
     if (process != null && process.isAlive()) {
       throw new IllegalStateException(name + " is already running");
     }
@@ -109,8 +114,8 @@ final class ServerProcess {
         stop();
         throw new IllegalStateException(
             name
-                + ": no "
-                + what
+                + ": "
+                + notReady
                 + " within "
                 + timeout
                 + "; log tail:\n"
