@@ -37,6 +37,10 @@ public class Gateway {
   private final MeterRegistry registry;
   private final boolean lifecycleEnabled;
   private volatile WriteBatcher batcher;
+  // Per-tenant batchers (tenancy.enabled), views of the main client keyed by database; rebuilt
+  // when a reload replaces the client.
+  private volatile java.util.concurrent.ConcurrentHashMap<String, WriteBatcher> tenants =
+      new java.util.concurrent.ConcurrentHashMap<>();
   private final Optional<String> configFile;
   private final Event<ConfigReloaded> reloaded;
   private final TlsConfigurationRegistry tlsRegistry;
@@ -78,16 +82,13 @@ public class Gateway {
   }
 
   private WriteBatcher newBatcher(PromgateConfig cfg) {
-    WriteBatcher b = new WriteBatcher(new InfluxClient(vertx, cfg.influxdb()), metrics.influx);
+    InfluxClient client = new InfluxClient(vertx, cfg.influxdb());
+    io.vertx.core.Future<Void> created = io.vertx.core.Future.succeededFuture();
     if (cfg.influxdb().createDatabase()) {
-      b.client().createDatabase().onComplete(ar -> {
-        if (ar.failed()) {
-          LOG.warnf("could not create database %s (writes answer 503 until it exists): %s",
-              cfg.influxdb().database(), ar.cause().getMessage());
-        }
-      });
+      created = client.createDatabase().onFailure(e -> LOG.warnf(
+          "could not create database %s (writes answer 503 until it exists): %s", cfg.influxdb().database(), e.getMessage()));
     }
-    return b;
+    return new WriteBatcher(client, metrics.influx, created);
   }
 
   /**
@@ -110,6 +111,7 @@ public class Gateway {
     if (!next.influxdb().equals(previous.influxdb())) {
       WriteBatcher old = batcher;
       batcher = newBatcher(next);
+      tenants = new java.util.concurrent.ConcurrentHashMap<>();
       // Writes already handed to the old client finish there; close it once they surely have.
       vertx.setTimer(previous.influxdb().timeout().toMillis() + 1000, t -> old.client().close());
     }
@@ -161,6 +163,35 @@ public class Gateway {
 
   public WriteBatcher batcher() {
     return batcher;
+  }
+
+  /**
+   * The batcher writing to {@code database}: the main one, or a tenant's (created, and its database
+   * created, on first use).
+   *
+   * @throws IllegalStateException when tenancy.max_tenants databases are already in use
+   */
+  public WriteBatcher batcher(String database) {
+    WriteBatcher main = batcher;
+    if (database.equals(main.client().config().database())) {
+      return main;
+    }
+    var map = tenants;
+    WriteBatcher b = map.get(database);
+    if (b != null) {
+      return b;
+    }
+    if (map.size() >= config.current().tenancy().maxTenants()) {
+      throw new IllegalStateException("more than " + config.current().tenancy().maxTenants()
+          + " tenants (tenancy.max_tenants)");
+    }
+    return map.computeIfAbsent(database, db -> {
+      InfluxClient client = main.client().forDatabase(db);
+      io.vertx.core.Future<Void> created = main.client().config().createDatabase()
+          ? client.createDatabase().onFailure(e -> LOG.warnf("could not create tenant database %s: %s", db, e.getMessage()))
+          : io.vertx.core.Future.succeededFuture();
+      return new WriteBatcher(client, metrics.influx, created);
+    });
   }
 
   public Metrics metrics() {

@@ -63,6 +63,12 @@ public record InfluxDbConfig(
     return c;
   }
 
+  /** This configuration writing to another database (per-tenant databases). */
+  public InfluxDbConfig withDatabase(String db) {
+    return new InfluxDbConfig(url, db, retentionPolicy, username, password, token, timeout, createDatabase,
+        maxBatchBytes, maxConcurrentWrites, tls);
+  }
+
   /** {@code key} or, Prometheus-style, the trimmed contents of {@code key_file}; not both. */
   private static String secret(YamlTree t, String key) {
     String inline = t.string(key, "");

@@ -21,7 +21,8 @@ public record PromgateConfig(
     Map<String, String> externalLabels,
     InfluxDbConfig influxdb,
     RemoteWriteConfig remoteWrite,
-    WebConfig web) {
+    WebConfig web,
+    TenancyConfig tenancy) {
 
   /** The configuration used when no file is given: every default. */
   public static PromgateConfig defaults() {
@@ -63,10 +64,11 @@ public record PromgateConfig(
     storage.rejectUnknownKeys();
     RemoteWriteConfig remoteWrite = RemoteWriteConfig.read(root.child("remote_write"));
     WebConfig web = WebConfig.read(root.child("web"));
+    TenancyConfig tenancy = TenancyConfig.read(root.child("tenancy"));
     root.rejectUnknownKeys();
     if (!errors.isEmpty()) {
       throw new ConfigException(source, errors);
     }
-    return new PromgateConfig(source, Map.copyOf(externalLabels), influx, remoteWrite, web);
+    return new PromgateConfig(source, Map.copyOf(externalLabels), influx, remoteWrite, web, tenancy);
   }
 }

@@ -30,6 +30,7 @@ public final class InfluxClient implements AutoCloseable {
   private final WebClient client;
   private final String writeUri;
   private final String authHeader;
+  private final boolean owner;
 
   public InfluxClient(Vertx vertx, InfluxDbConfig config) {
     this.config = config;
@@ -46,12 +47,36 @@ public final class InfluxClient implements AutoCloseable {
             .setUserAgent("promgate");
     applyTls(options, config.tls());
     this.client = WebClient.create(vertx, options);
+    this.writeUri = writeUri(config);
+    this.authHeader = authHeader(config);
+    this.owner = true;
+  }
+
+  /** A view of {@code root} writing to another database (tenancy), sharing its connection pool. */
+  private InfluxClient(InfluxClient root, InfluxDbConfig config) {
+    this.config = config;
+    this.client = root.client;
+    this.writeUri = writeUri(config);
+    this.authHeader = root.authHeader;
+    this.owner = false;
+  }
+
+  /** The same server, credentials and connection pool, writing to {@code database}. */
+  public InfluxClient forDatabase(String database) {
+    return new InfluxClient(this, config.withDatabase(database));
+  }
+
+  private static String writeUri(InfluxDbConfig config) {
     String base = config.url().getRawPath() == null ? "" : config.url().getRawPath();
     StringBuilder uri = new StringBuilder(base).append("/write?db=").append(enc(config.database()));
     if (!config.retentionPolicy().isEmpty()) {
       uri.append("&rp=").append(enc(config.retentionPolicy()));
     }
-    this.writeUri = uri.append("&precision=ms").toString();
+    return uri.append("&precision=ms").toString();
+  }
+
+  private static String authHeader(InfluxDbConfig config) {
+    String authHeader;
     if (!config.token().isEmpty()) {
       authHeader = "Token " + config.token();
     } else if (!config.username().isEmpty()) {
@@ -62,6 +87,7 @@ public final class InfluxClient implements AutoCloseable {
     } else {
       authHeader = null;
     }
+    return authHeader;
   }
 
   /** Prometheus tls_config semantics on a Vert.x client: CA, client certificate, SNI name, skip-verify. */
@@ -220,6 +246,8 @@ public final class InfluxClient implements AutoCloseable {
 
   @Override
   public void close() {
-    client.close();
+    if (owner) {
+      client.close(); // views share the root's pool; only the root closes it
+    }
   }
 }

@@ -33,10 +33,20 @@ public final class WriteBatcher {
   private final int maxConcurrent;
   private final ArrayDeque<Pending> queue = new ArrayDeque<>();
   private int inFlight;
+  private final Future<?> ready;
 
   private record Pending(byte[] data, int length, Promise<Void> promise) {}
 
   public WriteBatcher(InfluxClient client, Metrics.Influx metrics) {
+    this(client, metrics, Future.succeededFuture());
+  }
+
+  /**
+   * @param ready writes wait for it (e.g. CREATE DATABASE of a new tenant), whatever its outcome:
+   *     if the database is still missing, InfluxDB says so and the sender is told to retry
+   */
+  public WriteBatcher(InfluxClient client, Metrics.Influx metrics, Future<?> ready) {
+    this.ready = ready;
     this.client = client;
     this.metrics = metrics;
     this.maxBatchBytes = client.config().maxBatchBytes();
@@ -52,6 +62,9 @@ public final class WriteBatcher {
    * until the returned future completes.
    */
   public Future<Void> submit(byte[] data, int length) {
+    if (!ready.isComplete()) {
+      return ready.transform(x -> submit(data, length));
+    }
     Promise<Void> promise = Promise.promise();
     if (length == 0) {
       promise.complete();

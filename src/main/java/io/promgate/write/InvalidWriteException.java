@@ -18,7 +18,8 @@ public final class InvalidWriteException extends RuntimeException {
     TOO_MANY_SAMPLES(413),
     LIMIT_LABELS(400),
     UNSUPPORTED_ENCODING(415),
-    UNSUPPORTED_CONTENT_TYPE(415);
+    UNSUPPORTED_CONTENT_TYPE(415),
+    INVALID_TENANT(400);
 
     final int status;
 

@@ -75,10 +75,12 @@ public final class WriteHandler implements Handler<RoutingContext> {
   private final MetadataLines metadata = new MetadataLines();
 
   private final Supplier<PromgateConfig> config;
-  private final Supplier<WriteBatcher> storage;
+  private final java.util.function.Function<String, WriteBatcher> storage;
   private final Metrics.RemoteWrite metrics;
 
-  public WriteHandler(Supplier<PromgateConfig> config, Supplier<WriteBatcher> storage, Metrics.RemoteWrite metrics) {
+  /** {@code storage} maps a database name to the batcher writing there (tenancy). */
+  public WriteHandler(Supplier<PromgateConfig> config, java.util.function.Function<String, WriteBatcher> storage,
+      Metrics.RemoteWrite metrics) {
     this.config = config;
     this.storage = storage;
     this.metrics = metrics;
@@ -98,8 +100,10 @@ public final class WriteHandler implements Handler<RoutingContext> {
     }
     long start = System.nanoTime();
     Protocol protocol;
+    String database;
     try {
       protocol = checkHeaders(req, limits);
+      database = tenantDatabase(cfg, req);
     } catch (InvalidWriteException e) {
       answer(rc, Protocol.V1, limits, start, null, e);
       return;
@@ -136,13 +140,14 @@ public final class WriteHandler implements Handler<RoutingContext> {
     req.endHandler(v -> {
       if (!refused[0]) {
         refused[0] = true;
-        process(rc, protocol, limits, body, start);
+        process(rc, protocol, database, limits, body, start);
       }
     });
     req.resume();
   }
 
-  private void process(RoutingContext rc, Protocol protocol, RemoteWriteConfig limits, Buffer body, long start) {
+  private void process(RoutingContext rc, Protocol protocol, String database, RemoteWriteConfig limits, Buffer body,
+      long start) {
     WriteStats stats = new WriteStats();
     LineBuffer lines;
     try {
@@ -191,7 +196,15 @@ public final class WriteHandler implements Handler<RoutingContext> {
     metrics.exemplarsDropped.increment(stats.exemplars);
     Context ctx = Vertx.currentContext();
     LineBuffer submitted = lines;
-    storage.get().submit(lines.array(), lines.length()).onComplete(ar -> {
+    WriteBatcher batcher;
+    try {
+      batcher = storage.apply(database);
+    } catch (IllegalStateException e) {
+      buffers.release(lines);
+      answer(rc, protocol, limits, start, stats, new InvalidWriteException(Reason.INVALID_TENANT, e.getMessage()));
+      return;
+    }
+    batcher.submit(lines.array(), lines.length()).onComplete(ar -> {
       buffers.release(submitted);
       if (ctx == null || ctx == Vertx.currentContext()) {
         stored(rc, protocol, limits, start, stats, ar);
@@ -304,6 +317,14 @@ public final class WriteHandler implements Handler<RoutingContext> {
       }
     }
     return protocol;
+  }
+
+  private static String tenantDatabase(PromgateConfig cfg, HttpServerRequest req) {
+    try {
+      return cfg.tenancy().database(req.getHeader(cfg.tenancy().header()), cfg.influxdb().database());
+    } catch (IllegalArgumentException e) {
+      throw new InvalidWriteException(Reason.INVALID_TENANT, e.getMessage());
+    }
   }
 
   private static InvalidWriteException tooLarge(RemoteWriteConfig limits) {

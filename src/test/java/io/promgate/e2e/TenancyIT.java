@@ -1,0 +1,70 @@
+package io.promgate.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.promgate.prompb.Remote;
+import io.promgate.testing.Await;
+import io.promgate.testing.Http;
+import io.promgate.testing.PromgateProcess;
+import io.promgate.testing.RealInfluxDb;
+import io.promgate.write.SnappyBlock;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+/** tenancy: X-Scope-OrgID picks one database per tenant; no header goes to the default database. */
+class TenancyIT {
+  private static Http.Response write(PromgateProcess p, String metric, String... headers) {
+    byte[] pb = Remote.WriteRequest.newBuilder().addTimeseries(Remote.TimeSeries.newBuilder()
+        .addLabels(Remote.Label.newBuilder().setName("__name__").setValue(metric))
+        .addSamples(Remote.Sample.newBuilder().setValue(1).setTimestamp(1_700_000_000_000L))).build().toByteArray();
+    String[] all = new String[4 + headers.length];
+    all[0] = "Content-Type";
+    all[1] = "application/x-protobuf";
+    all[2] = "Content-Encoding";
+    all[3] = "snappy";
+    System.arraycopy(headers, 0, all, 4, headers.length);
+    return Http.post(p.url() + "/api/v1/write", SnappyBlock.compress(pb, 0, pb.length), all);
+  }
+
+  @Test
+  void tenantHeader_routesEachTenantToItsDatabase() {
+    RealInfluxDb influx = RealInfluxDb.shared();
+    String main = influx.freshDatabase("tenancy_default");
+    String prefix = main + "_";
+    try (PromgateProcess p = PromgateProcess.start("""
+        storage: {influxdb: {url: '%s', database: %s}}
+        tenancy: {enabled: true, database_prefix: '%s', max_tenants: 2}
+        """.formatted(influx.url(), main, prefix))) {
+      assertEquals(204, write(p, "for_a", "X-Scope-OrgID", "team-a").status());
+      assertEquals(204, write(p, "for_b", "X-Scope-OrgID", "team_b").status());
+      assertEquals(204, write(p, "for_default").status());
+      Await.until(Duration.ofSeconds(10), "tenant databases filled", () ->
+          !influx.select(prefix + "team-a", "SELECT * FROM for_a").isEmpty()
+              && !influx.select(prefix + "team_b", "SELECT * FROM for_b").isEmpty());
+      assertTrue(influx.select(prefix + "team-a", "SELECT * FROM for_b").isEmpty(), "tenants stay apart");
+      assertTrue(!influx.select(main, "SELECT * FROM for_default").isEmpty());
+      assertTrue(influx.select(main, "SELECT * FROM for_a").isEmpty());
+
+      var bad = write(p, "bad", "X-Scope-OrgID", "../etc");
+      assertEquals(400, bad.status());
+      assertEquals("invalid tenant \"../etc\" in X-Scope-OrgID: 1 to 64 of [A-Za-z0-9_-]\n", bad.body());
+      var third = write(p, "c", "X-Scope-OrgID", "team-c");
+      assertEquals(400, third.status());
+      assertEquals("more than 2 tenants (tenancy.max_tenants)\n", third.body());
+    }
+  }
+
+  @Test
+  void requireHeader_missingHeader_400() {
+    RealInfluxDb influx = RealInfluxDb.shared();
+    try (PromgateProcess p = PromgateProcess.start("""
+        storage: {influxdb: {url: '%s', database: prom}}
+        tenancy: {enabled: true, require_header: true}
+        """.formatted(influx.url()))) {
+      var r = write(p, "x");
+      assertEquals(400, r.status());
+      assertEquals("missing tenant header X-Scope-OrgID (tenancy.require_header)\n", r.body());
+    }
+  }
+}
