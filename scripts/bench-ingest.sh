@@ -28,24 +28,7 @@ trap cleanup EXIT
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 IPORT=$(free_port); RPORT=$(free_port); GPORT=$(free_port)
-cat >"$DIR/influxdb.conf" <<CONF
-reporting-disabled = true
-bind-address = "127.0.0.1:${RPORT}"
-[meta]
-  dir = "$DIR/meta"
-[data]
-  dir = "$DIR/data"
-  wal-dir = "$DIR/wal"
-  query-log-enabled = false
-[http]
-  bind-address = "127.0.0.1:${IPORT}"
-  log-enabled = false
-[logging]
-  level = "warn"
-CONF
-influxd run -config "$DIR/influxdb.conf" >"$DIR/influxdb.log" 2>&1 &
-pids+=($!)
-wait_http "http://127.0.0.1:${IPORT}/ping" 30
+start_influxd "$DIR/influxdb" "$IPORT" "$RPORT"
 IURL="http://127.0.0.1:${IPORT}"
 q() { curl -sS -G "$IURL/query" --data-urlencode "db=$1" --data-urlencode "q=$2"; }
 curl -sS -XPOST "$IURL/query" --data-urlencode "q=CREATE DATABASE gate" >/dev/null

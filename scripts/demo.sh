@@ -30,24 +30,7 @@ cleanup() {
 trap 'cleanup; exit 0' INT TERM
 trap cleanup EXIT
 
-cat >"$DIR/influxdb.conf" <<CONF
-reporting-disabled = true
-bind-address = "127.0.0.1:${INFLUX_RPC_PORT}"
-[meta]
-  dir = "$DIR/influxdb/meta"
-[data]
-  dir = "$DIR/influxdb/data"
-  wal-dir = "$DIR/influxdb/wal"
-  query-log-enabled = false
-[http]
-  bind-address = "127.0.0.1:${INFLUX_PORT}"
-  log-enabled = false
-[logging]
-  level = "warn"
-CONF
-influxd run -config "$DIR/influxdb.conf" >"$DIR/influxdb.log" 2>&1 &
-pids+=($!)
-wait_http "http://127.0.0.1:${INFLUX_PORT}/ping" 30
+start_influxd "$DIR/influxdb" "$INFLUX_PORT" "$INFLUX_RPC_PORT"
 
 cat >"$DIR/promgate.yml" <<CONF
 storage:

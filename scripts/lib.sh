@@ -32,3 +32,28 @@ wait_http() {
   echo "timed out waiting for $url" >&2
   return 1
 }
+
+# Starts a private influxd with its data in $1 on HTTP port $2 and RPC port $3 (loopback only);
+# appends its pid to the caller's pids array and waits for /ping.
+start_influxd() {
+  local dir=$1 http=$2 rpc=$3
+  mkdir -p "$dir"
+  cat >"$dir/influxdb.conf" <<CONF
+reporting-disabled = true
+bind-address = "127.0.0.1:${rpc}"
+[meta]
+  dir = "$dir/meta"
+[data]
+  dir = "$dir/data"
+  wal-dir = "$dir/wal"
+  query-log-enabled = false
+[http]
+  bind-address = "127.0.0.1:${http}"
+  log-enabled = false
+[logging]
+  level = "warn"
+CONF
+  influxd run -config "$dir/influxdb.conf" >"$dir/influxdb.log" 2>&1 &
+  pids+=($!)
+  wait_http "http://127.0.0.1:${http}/ping" 30
+}

@@ -75,8 +75,13 @@ public final class Labels implements Comparable<Labels> {
 
   /** Binary search by name; returns the pair index or {@code -(insertion point) - 1}. */
   public int indexOf(String name) {
+    return search(nv, size(), name);
+  }
+
+  /** Binary search over the first {@code size} names of a flat name/value array. */
+  private static int search(String[] nv, int size, String name) {
     int lo = 0;
-    int hi = size() - 1;
+    int hi = size - 1;
     while (lo <= hi) {
       int mid = (lo + hi) >>> 1;
       int c = nv[mid << 1].compareTo(name);
@@ -235,20 +240,7 @@ public final class Labels implements Comparable<Labels> {
     }
 
     private int find(String name) {
-      int lo = 0;
-      int hi = size - 1;
-      while (lo <= hi) {
-        int mid = (lo + hi) >>> 1;
-        int c = nv[mid << 1].compareTo(name);
-        if (c < 0) {
-          lo = mid + 1;
-        } else if (c > 0) {
-          hi = mid - 1;
-        } else {
-          return mid;
-        }
-      }
-      return -(lo + 1);
+      return search(nv, size, name);
     }
 
     public Labels build() {
