@@ -7,6 +7,7 @@ import io.promgate.config.PromgateConfig;
 import io.promgate.influx.InfluxClient;
 import io.promgate.influx.WriteBatcher;
 import io.promgate.metrics.Metrics;
+import io.promgate.shard.Sharding;
 import io.quarkus.runtime.ShutdownEvent;
 import io.vertx.core.Vertx;
 import jakarta.enterprise.event.Observes;
@@ -32,6 +33,7 @@ public class Gateway {
   private final MeterRegistry registry;
   private final boolean lifecycleEnabled;
   private volatile WriteBatcher batcher;
+  private volatile Sharding sharding;
 
   public Gateway(
       Vertx vertx,
@@ -52,6 +54,10 @@ public class Gateway {
     this.config = new ConfigHolder(initial);
     this.metrics = new Metrics(registry);
     this.batcher = new WriteBatcher(new InfluxClient(vertx, initial.influxdb()), metrics.influx);
+    if (initial.sharding().enabled()) {
+      // Sources refresh in the background from here on; /sd/shards answers once assigned.
+      this.sharding = Sharding.start(vertx, initial.sharding(), metrics.shards);
+    }
     if (initial.influxdb().createDatabase()) {
       batcher.client().createDatabase().onComplete(ar -> {
         if (ar.failed()) {
@@ -86,6 +92,11 @@ public class Gateway {
     return batcher;
   }
 
+  /** The running target sharding, or null when promgate.yml has no sharding section. */
+  public Sharding sharding() {
+    return sharding;
+  }
+
   public Metrics metrics() {
     return metrics;
   }
@@ -103,6 +114,9 @@ public class Gateway {
   }
 
   void onStop(@Observes ShutdownEvent ev) {
+    if (sharding != null) {
+      sharding.close();
+    }
     batcher.client().close();
   }
 }

@@ -95,6 +95,8 @@ final class HttpSdSource extends TargetSource {
   }
 
   private static void collect(HttpClientResponse resp, Promise<Buffer> body) {
+    // First: a failure below resets the stream, which the response then reports here.
+    resp.exceptionHandler(e -> body.tryFail(e.toString()));
     if (resp.statusCode() != 200) {
       body.tryFail("server returned HTTP status " + resp.statusCode() + " " + resp.statusMessage());
       return;
@@ -112,7 +114,6 @@ final class HttpSdSource extends TargetSource {
         buf.appendBuffer(chunk);
       }
     });
-    resp.exceptionHandler(e -> body.tryFail(e.toString()));
     resp.endHandler(v -> body.tryComplete(buf));
   }
 

@@ -26,6 +26,8 @@ import org.yaml.snakeyaml.Yaml;
  *   <li>{@code sources}: the original {@code static_configs}, {@code file_sd_configs} and
  *       {@code http_sd_configs}, so the slave discovers every target and keeps its share itself,
  *       with no dependency on promgate at run time (file paths must then exist on the slave).
+ *       Static targets that Prometheus would refuse after relabeling (on no shard anyway) are
+ *       left out: {@code promtool check config} rejects a config holding one.
  * </ul>
  * A relabel rule reading {@code __meta_url} sees promgate's URL on a slave in {@code promgate}
  * mode (Prometheus sets that label itself): use {@code sources} mode for such rules.
@@ -162,9 +164,19 @@ final class ScrapeConfigWriter {
   private static void sources(ShardingConfig c, Map<String, Object> job) {
     if (!c.staticConfigs().isEmpty()) {
       List<Object> statics = new ArrayList<>();
+      ShardAssigner assigner = new ShardAssigner(c);
       for (ShardingConfig.StaticConfig s : c.staticConfigs()) {
         Map<String, Object> group = new LinkedHashMap<>();
-        group.put("targets", new ArrayList<>(s.targets()));
+        // A target Prometheus would refuse is on no shard: left out, as promtool check config
+        // rejects a static target that fails (it builds the targets of static_configs).
+        TargetGroup g = new TargetGroup("", s.targets(), s.labels());
+        List<Object> targets = new ArrayList<>();
+        for (String t : s.targets()) {
+          if (assigner.shardOf(assigner.discovered(g, t)) != ShardAssigner.INVALID) {
+            targets.add(t);
+          }
+        }
+        group.put("targets", targets);
         if (!s.labels().isEmpty()) {
           group.put("labels", new LinkedHashMap<>(s.labels()));
         }
