@@ -22,15 +22,19 @@ public final class Main {
       """
       usage: promgate [--config.file=FILE] [--web.listen-address=[HOST]:PORT] [--web.enable-lifecycle]
                       [--check-config]
+             promgate check config FILE...
         --config.file           promgate configuration file (default: promgate.yml if present, else defaults)
         --web.listen-address    address to listen on for HTTP (default: 0.0.0.0:9201)
-        --web.enable-lifecycle  enable POST /-/reload
+        --web.enable-lifecycle  enable POST /-/reload and /-/quit (SIGHUP always reloads)
         --check-config          validate the configuration file and exit (0 valid, 1 invalid)
       """;
 
   Main() {}
 
   public static void main(String... args) {
+    if (args.length >= 2 && args[0].equals("check") && args[1].equals("config")) {
+      System.exit(checkConfig(java.util.Arrays.copyOfRange(args, 2, args.length)));
+    }
     String configFile = null;
     boolean check = false;
     for (String arg : args) {
@@ -76,6 +80,25 @@ public final class Main {
       System.exit(1);
     }
     Quarkus.run(args);
+  }
+
+  /** {@code promgate check config FILE...}: like {@code promtool check config}; 0 when all are valid. */
+  static int checkConfig(String... files) {
+    if (files.length == 0) {
+      System.err.println("usage: promgate check config FILE...");
+      return 2;
+    }
+    int rc = 0;
+    for (String f : files) {
+      try {
+        io.promgate.config.PromgateConfig.load(java.nio.file.Path.of(f));
+        System.out.println("SUCCESS: " + f + " is valid promgate config file syntax");
+      } catch (ConfigException e) {
+        System.out.println("FAILED: " + e.getMessage());
+        rc = 1;
+      }
+    }
+    return rc;
   }
 
   private static void fail(String message) {

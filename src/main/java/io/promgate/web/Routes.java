@@ -19,6 +19,8 @@ public class Routes {
   public static final String WRITE = "/api/v1/write";
   public static final String HEALTHY = "/-/healthy";
   public static final String READY = "/-/ready";
+  public static final String RELOAD = "/-/reload";
+  public static final String QUIT = "/-/quit";
   public static final String SD_SHARD = "/sd/shards/:index";
   public static final String SHARDS = "/api/v1/shards";
   public static final String SHARD_SCRAPE_CONFIG = "/api/v1/shards/:index/scrape_config";
@@ -27,6 +29,8 @@ public class Routes {
     WriteHandler write = new WriteHandler(gateway::config, gateway::batcher, gateway.metrics().remoteWrite);
     router.route(HttpMethod.POST, WRITE).handler(write);
     router.route(WRITE).handler(rc -> methodNotAllowed(rc, "POST"));
+
+    lifecycle(router, gateway);
 
     ShardEndpoints shards = new ShardEndpoints(gateway::sharding, i -> "/sd/shards/" + i);
     router.route(HttpMethod.GET, SD_SHARD).handler(shards::sd);
@@ -45,6 +49,35 @@ public class Routes {
         text(rc, 503, "promgate is not ready: " + ar.cause().getMessage() + "\n");
       }
     }));
+  }
+
+  /** POST|PUT /-/reload and /-/quit: only with --web.enable-lifecycle, answered as Prometheus does. */
+  private static void lifecycle(Router router, Gateway gateway) {
+    for (HttpMethod m : new HttpMethod[] {HttpMethod.POST, HttpMethod.PUT}) {
+      router.route(m, RELOAD).handler(rc -> {
+        if (!gateway.lifecycleEnabled()) {
+          text(rc, 403, "Lifecycle API is not enabled.\n");
+          return;
+        }
+        gateway.vertx().<java.util.List<String>>executeBlocking(gateway::reload, false).onComplete(ar -> {
+          if (ar.failed()) {
+            text(rc, 500, "failed to reload config: " + ar.cause() + "\n");
+          } else if (!ar.result().isEmpty()) {
+            text(rc, 500, "failed to reload config: " + String.join("; ", ar.result()) + "\n");
+          } else {
+            text(rc, 200, "");
+          }
+        });
+      });
+      router.route(m, QUIT).handler(rc -> {
+        if (!gateway.lifecycleEnabled()) {
+          text(rc, 403, "Lifecycle API is not enabled.\n");
+          return;
+        }
+        text(rc, 200, "Requesting termination... Goodbye!\n");
+        io.quarkus.runtime.Quarkus.asyncExit(0);
+      });
+    }
   }
 
   static void text(RoutingContext rc, int status, String body) {

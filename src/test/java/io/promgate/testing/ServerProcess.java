@@ -119,6 +119,14 @@ final class ServerProcess {
     }
   }
 
+  /** The OS process id, for tests that send signals (SIGHUP). */
+  long pid() {
+    if (process == null) {
+      throw new IllegalStateException("not started");
+    }
+    return process.pid();
+  }
+
   boolean isAlive() {
     return process != null && process.isAlive();
   }
