@@ -174,6 +174,20 @@ public class Gateway {
     return lifecycleEnabled;
   }
 
+  /** A reload that changed {@code sharding} restarts the target sources from the new snapshot. */
+  void onReload(@Observes ConfigReloaded e) {
+    if (e.next().sharding().equals(e.previous().sharding())) {
+      return;
+    }
+    Sharding old = sharding;
+    // Until the new assignment is computed (milliseconds) /sd/shards answers 503, and slaves keep
+    // the targets they have, as Prometheus's http_sd does on any error.
+    sharding = e.next().sharding().enabled() ? Sharding.start(vertx, e.next().sharding(), metrics.shards) : null;
+    if (old != null) {
+      old.close();
+    }
+  }
+
   void onStop(@Observes ShutdownEvent ev) {
     if (sharding != null) {
       sharding.close();

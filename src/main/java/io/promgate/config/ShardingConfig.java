@@ -73,6 +73,18 @@ public record ShardingConfig(
     public String path(String fileName) {
       return dir + fileName;
     }
+
+    // By pattern: the rest is derived from it, and Pattern has identity equality, which would
+    // make every reload see a changed sharding section.
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof FileGlob g && pattern.equals(g.pattern);
+    }
+
+    @Override
+    public int hashCode() {
+      return pattern.hashCode();
+    }
   }
 
   /** One {@code http_sd_configs} entry. */

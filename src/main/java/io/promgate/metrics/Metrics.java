@@ -180,6 +180,20 @@ public final class Metrics {
               .register(r);
     }
 
+    /**
+     * Zeroes every source and shard series, for a sharding (re)starting from a new config: series
+     * of sources or shards it no longer has stay at 0 instead of their last values.
+     */
+    public void reset() {
+      sources.values().forEach(s -> {
+        s.targets.set(0);
+        s.lastRefreshSuccess.set(0);
+      });
+      shardTargets.values().forEach(v -> v.set(0));
+      droppedTargets.set(0);
+      invalidTargets.set(0);
+    }
+
     /** The meters of one target source, registered on first use. */
     public Source source(String name) {
       return sources.computeIfAbsent(name, n -> new Source(r, n));

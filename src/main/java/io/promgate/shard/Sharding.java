@@ -15,8 +15,8 @@ import org.jboss.logging.Logger;
 /**
  * The running sharding of one config snapshot: its target sources, refreshing on their own, and
  * the latest {@link Assignment} of their targets to shards, recomputed whenever a source's
- * targets change. Built at boot from {@code sharding}; a config reload would start a new one
- * and {@link #close()} this one.
+ * targets change. Built at boot from {@code sharding}; a reload that changes that section starts
+ * a new one and {@link #close()}s this one.
  *
  * <p>Recomputing relabels and hashes every target (about a microsecond each), so it runs on a
  * worker thread, one computation at a time, coalescing changes that arrive meanwhile; requests
@@ -39,6 +39,7 @@ public final class Sharding implements AutoCloseable {
   private Sharding(Vertx vertx, ShardingConfig config, Metrics.Shards meters) {
     this.config = config;
     this.meters = meters;
+    meters.reset();
     this.context = vertx.getOrCreateContext();
     this.assigner = new ShardAssigner(config);
     this.http = config.httpSdConfigs().isEmpty()
@@ -119,13 +120,16 @@ public final class Sharding implements AutoCloseable {
       groups.addAll(s.groups());
     }
     Assignment a = assigner.assign(groups);
-    current = a;
+    if (closed) {
+      return; // replaced by a reload: the meters are the new sharding's now
+    }
     for (int i = 0; i < a.modulus; i++) {
       meters.shardTargets(i).set(a.count(i));
     }
     meters.droppedTargets.set(a.dropped);
     meters.invalidTargets.set(a.invalid);
     meters.assignments.increment();
+    current = a;
     t.stop(meters.assignmentDuration);
   }
 

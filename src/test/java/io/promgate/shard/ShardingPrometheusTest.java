@@ -262,6 +262,8 @@ class ShardingPrometheusTest {
 
   @Test
   void metrics_sourcesAndShards_reported() {
+    Await.until(Duration.ofSeconds(30), "every source refreshed", () ->
+        json(promgate() + "/api/v1/shards").get("data").get("discovered").asInt() == ShardingFixture.DISCOVERED);
     Await.until(Duration.ofSeconds(30), "broken http_sd reported", () ->
         Http.get(promgate() + "/metrics").body()
             .contains("promgate_sd_last_refresh_success{source=\"http_sd_configs[1]\"} 0.0"));
