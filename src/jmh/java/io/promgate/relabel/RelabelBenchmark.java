@@ -22,8 +22,7 @@ import org.yaml.snakeyaml.Yaml;
  * and write_relabel_configs run it. 1024 distinct label sets (by address) so that neither the
  * hash nor the regexes see one value only.
  *
- * <p>Run, once the jmh source set is built: {@code java -cp <jmh classpath>
- * org.openjdk.jmh.Main RelabelBenchmark}. Measured on the 2-core dev machine, JDK 17, under a
+ * <p>Run: {@code ./mvnw -B -Pjmh test-compile exec:exec -Djmh.args="RelabelBenchmark"}. Measured on the 2-core dev machine, JDK 17, under a
  * load average of about 10 from other builds (so indicative, errors of ±50% and more):
  * {@code relabelAndHashmod} 55k-65k label sets/s (15-18 µs each), {@code shardKeep} the same,
  * {@code hashmodOnly} 2M-3.5M/s. Per rule (best of 8 rounds of a plain loop, same load): drop
