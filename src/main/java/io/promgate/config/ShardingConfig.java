@@ -29,6 +29,11 @@ import java.util.regex.Pattern;
  *
  * <p>Relative {@code file_sd_configs} paths are joined with the config file's directory, as
  * Prometheus does; the result is what {@code __meta_filepath} holds.
+ *
+ * <p>For the generated slave configs only: {@code shard_label} (default {@code shard}, "" for
+ * none) names the external label each slave gets, its shard index, as the seed's {@code slave: 1};
+ * {@code sd_refresh_interval} (default 1m) is the refresh_interval of the slave's http_sd_configs
+ * pointing at promgate.
  */
 public record ShardingConfig(
     int modulus,
@@ -68,7 +73,7 @@ public record ShardingConfig(
    * directory to list ({@code ""} for the working directory, else ending in {@code /}), and the
    * compiled file-name glob, null when the pattern names a single file.
    */
-  public record FileGlob(String pattern, String dir, java.util.regex.Pattern name) {
+  public record FileGlob(String pattern, String dir, Pattern name) {
     /** The path Prometheus reports for a listed file name: {@code filepath.Join(dir, file)}. */
     public String path(String fileName) {
       return dir + fileName;
@@ -294,7 +299,7 @@ public record ShardingConfig(
    * characters but {@code /}, {@code ?} one such character, {@code [a-z]} / {@code [^a-z]} a
    * class, {@code \\} escapes. Throws with Go's reason on what Go calls ErrBadPattern.
    */
-  static java.util.regex.Pattern globRegex(String glob) {
+  static Pattern globRegex(String glob) {
     StringBuilder re = new StringBuilder();
     int n = glob.length();
     for (int i = 0; i < n; i++) {
@@ -346,7 +351,7 @@ public record ShardingConfig(
         default -> re.append(literal(c));
       }
     }
-    return java.util.regex.Pattern.compile(re.toString());
+    return Pattern.compile(re.toString());
   }
 
   /** One character of a class, as Go's getEsc reads it: returns {char, next index}. */

@@ -65,8 +65,7 @@ final class HttpSdSource extends TargetSource {
           if (ar.succeeded()) {
             refreshDone(ar.result(), null);
           } else {
-            Throwable e = ar.cause();
-            refreshDone(null, e instanceof SdFormatException ? e.getMessage() : String.valueOf(e.getMessage()));
+            refreshDone(null, String.valueOf(ar.cause().getMessage()));
           }
         });
   }

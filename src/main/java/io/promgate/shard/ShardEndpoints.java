@@ -7,6 +7,7 @@ import io.vertx.ext.web.RoutingContext;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.function.IntFunction;
 import java.util.function.Supplier;
 
@@ -90,7 +91,7 @@ public final class ShardEndpoints {
     }
     JsonObject data = new JsonObject()
         .put("modulus", a.modulus)
-        .put("sourceLabels", new JsonArray(new java.util.ArrayList<Object>(s.config().sourceLabels())))
+        .put("sourceLabels", new JsonArray(new ArrayList<Object>(s.config().sourceLabels())))
         .put("discovered", a.discovered)
         .put("assigned", a.assigned())
         .put("dropped", a.dropped)

@@ -257,7 +257,7 @@ final class TargetGroups {
     for (TargetGroup g : groups) {
       out.add(new JsonObject()
           .put("targets", new JsonArray(new ArrayList<Object>(g.targets())))
-          .put("labels", new JsonObject(new java.util.LinkedHashMap<String, Object>(g.labels()))));
+          .put("labels", new JsonObject(new LinkedHashMap<String, Object>(g.labels()))));
     }
     return out.toBuffer();
   }
