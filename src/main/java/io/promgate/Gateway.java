@@ -7,6 +7,7 @@ import io.promgate.config.PromgateConfig;
 import io.promgate.influx.InfluxClient;
 import io.promgate.influx.WriteBatcher;
 import io.promgate.metrics.Metrics;
+import io.promgate.shard.Sharding;
 import io.quarkus.runtime.ShutdownEvent;
 import io.vertx.core.Vertx;
 import io.promgate.config.ConfigReloaded;
@@ -41,6 +42,7 @@ public class Gateway {
   // when a reload replaces the client.
   private volatile java.util.concurrent.ConcurrentHashMap<String, WriteBatcher> tenants =
       new java.util.concurrent.ConcurrentHashMap<>();
+  private volatile Sharding sharding;
   private final Optional<String> configFile;
   private final Event<ConfigReloaded> reloaded;
   private final TlsConfigurationRegistry tlsRegistry;
@@ -74,6 +76,10 @@ public class Gateway {
     this.config = new ConfigHolder(initial);
     this.metrics = new Metrics(registry);
     this.batcher = newBatcher(initial);
+    if (initial.sharding().enabled()) {
+      // Sources refresh in the background from here on; /sd/shards answers once assigned.
+      this.sharding = Sharding.start(vertx, initial.sharding(), metrics.shards);
+    }
     Metrics.gauge(registry, "promgate.config.last_reload_successful",
         "Whether the last configuration reload attempt was successful.", lastReloadSuccessful::get);
     Metrics.gauge(registry, "promgate.config.last_reload_success_timestamp_seconds",
@@ -194,6 +200,11 @@ public class Gateway {
     });
   }
 
+  /** The running target sharding, or null when promgate.yml has no sharding section. */
+  public Sharding sharding() {
+    return sharding;
+  }
+
   public Metrics metrics() {
     return metrics;
   }
@@ -210,7 +221,24 @@ public class Gateway {
     return lifecycleEnabled;
   }
 
+  /** A reload that changed {@code sharding} restarts the target sources from the new snapshot. */
+  void onReload(@Observes ConfigReloaded e) {
+    if (e.next().sharding().equals(e.previous().sharding())) {
+      return;
+    }
+    Sharding old = sharding;
+    // Until the new assignment is computed (milliseconds) /sd/shards answers 503, and slaves keep
+    // the targets they have, as Prometheus's http_sd does on any error.
+    sharding = e.next().sharding().enabled() ? Sharding.start(vertx, e.next().sharding(), metrics.shards) : null;
+    if (old != null) {
+      old.close();
+    }
+  }
+
   void onStop(@Observes ShutdownEvent ev) {
+    if (sharding != null) {
+      sharding.close();
+    }
     batcher.client().close();
   }
 }

@@ -22,7 +22,8 @@ public record PromgateConfig(
     InfluxDbConfig influxdb,
     RemoteWriteConfig remoteWrite,
     WebConfig web,
-    TenancyConfig tenancy) {
+    TenancyConfig tenancy,
+    ShardingConfig sharding) {
 
   /** The configuration used when no file is given: every default. */
   public static PromgateConfig defaults() {
@@ -65,10 +66,11 @@ public record PromgateConfig(
     RemoteWriteConfig remoteWrite = RemoteWriteConfig.read(root.child("remote_write"));
     WebConfig web = WebConfig.read(root.child("web"));
     TenancyConfig tenancy = TenancyConfig.read(root.child("tenancy"));
+    ShardingConfig sharding = ShardingConfig.read(root, "sharding", source);
     root.rejectUnknownKeys();
     if (!errors.isEmpty()) {
       throw new ConfigException(source, errors);
     }
-    return new PromgateConfig(source, Map.copyOf(externalLabels), influx, remoteWrite, web, tenancy);
+    return new PromgateConfig(source, Map.copyOf(externalLabels), influx, remoteWrite, web, tenancy, sharding);
   }
 }

@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
 /**
@@ -28,10 +29,12 @@ public final class Metrics {
 
   public final RemoteWrite remoteWrite;
   public final Influx influx;
+  public final Shards shards;
 
   public Metrics(MeterRegistry registry) {
     this.remoteWrite = new RemoteWrite(registry);
     this.influx = new Influx(registry);
+    this.shards = new Shards(registry);
   }
 
   /** {@code promgate_remote_write_*} */
@@ -142,6 +145,102 @@ public final class Metrics {
           .description("InfluxDB /write calls, by result.")
           .tag("result", result)
           .register(r);
+    }
+  }
+
+  /**
+   * {@code promgate_sd_*} (per target source, named by its config key path, e.g.
+   * {@code file_sd_configs[0]}) and {@code promgate_shard_*}. Sources and shards come from the
+   * config, so their series are registered when sharding starts, before the first refresh; the
+   * values live here, so a rebuilt sharding (config reload) keeps feeding the same series.
+   */
+  public static final class Shards {
+    private final MeterRegistry r;
+    private final Map<String, Source> sources = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<Integer, AtomicLong> shardTargets = new java.util.concurrent.ConcurrentHashMap<>();
+    public final AtomicLong droppedTargets = new AtomicLong();
+    public final AtomicLong invalidTargets = new AtomicLong();
+    public final Counter assignments;
+    public final Timer assignmentDuration;
+
+    Shards(MeterRegistry r) {
+      this.r = r;
+      Gauge.builder("promgate.shard.dropped_targets", droppedTargets, AtomicLong::get)
+          .description("Discovered targets that sharding.relabel_configs drop (on no shard).")
+          .register(r);
+      Gauge.builder("promgate.shard.invalid_targets", invalidTargets, AtomicLong::get)
+          .description("Targets kept by relabeling that Prometheus would refuse (no or bad __address__,"
+              + " bad scrape interval/timeout labels); on no shard.")
+          .register(r);
+      assignments = counter(r, "promgate.shard.assignments", "Times the shard assignment was recomputed.");
+      assignmentDuration =
+          Timer.builder("promgate.shard.assignment.duration")
+              .description("Time to relabel and hash every discovered target.")
+              .serviceLevelObjectives(BUCKETS)
+              .register(r);
+    }
+
+    /**
+     * Zeroes every source and shard series, for a sharding (re)starting from a new config: series
+     * of sources or shards it no longer has stay at 0 instead of their last values.
+     */
+    public void reset() {
+      sources.values().forEach(s -> {
+        s.targets.set(0);
+        s.lastRefreshSuccess.set(0);
+      });
+      shardTargets.values().forEach(v -> v.set(0));
+      droppedTargets.set(0);
+      invalidTargets.set(0);
+    }
+
+    /** The meters of one target source, registered on first use. */
+    public Source source(String name) {
+      return sources.computeIfAbsent(name, n -> new Source(r, n));
+    }
+
+    /** The targets gauge of shard {@code index}, registered on first use. */
+    public AtomicLong shardTargets(int index) {
+      return shardTargets.computeIfAbsent(index, i -> {
+        AtomicLong v = new AtomicLong();
+        Gauge.builder("promgate.shard.targets", v, AtomicLong::get)
+            .description("Targets assigned to the shard (listed by /sd/shards/{shard}).")
+            .tag("shard", String.valueOf(i))
+            .register(r);
+        return v;
+      });
+    }
+
+    /** {@code promgate_sd_*{source=...}} */
+    public static final class Source {
+      public final Counter refreshes;
+      public final Counter failures;
+      public final AtomicLong targets = new AtomicLong();
+      public final AtomicLong lastRefreshSuccess = new AtomicLong();
+      public final AtomicLong lastSuccessMillis = new AtomicLong();
+
+      Source(MeterRegistry r, String name) {
+        refreshes = Counter.builder("promgate.sd.refreshes")
+            .description("Target source refreshes (file re-reads, http_sd GETs), failed or not.")
+            .tag("source", name)
+            .register(r);
+        failures = Counter.builder("promgate.sd.refresh_failures")
+            .description("Target source refreshes that failed; the source kept its last good targets.")
+            .tag("source", name)
+            .register(r);
+        Gauge.builder("promgate.sd.targets", targets, AtomicLong::get)
+            .description("Targets the source currently provides (its last good refresh).")
+            .tag("source", name)
+            .register(r);
+        Gauge.builder("promgate.sd.last_refresh_success", lastRefreshSuccess, AtomicLong::get)
+            .description("1 when the source's latest refresh succeeded, 0 when it failed or has not run.")
+            .tag("source", name)
+            .register(r);
+        Gauge.builder("promgate.sd.last_success_timestamp_seconds", lastSuccessMillis, v -> v.get() / 1000.0)
+            .description("Unix time of the source's latest successful refresh.")
+            .tag("source", name)
+            .register(r);
+      }
     }
   }
 

@@ -1,6 +1,7 @@
 package io.promgate.web;
 
 import io.promgate.Gateway;
+import io.promgate.shard.ShardEndpoints;
 import io.promgate.write.WriteHandler;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.Router;
@@ -20,6 +21,9 @@ public class Routes {
   public static final String READY = "/-/ready";
   public static final String RELOAD = "/-/reload";
   public static final String QUIT = "/-/quit";
+  public static final String SD_SHARD = "/sd/shards/:index";
+  public static final String SHARDS = "/api/v1/shards";
+  public static final String SHARD_SCRAPE_CONFIG = "/api/v1/shards/:index/scrape_config";
 
   void register(@Observes Router router, Gateway gateway) {
     // Authentication first, on every data path (including routes other packages add under them);
@@ -43,6 +47,14 @@ public class Routes {
     router.route(WRITE).handler(rc -> methodNotAllowed(rc, "POST"));
 
     lifecycle(router, gateway);
+
+    ShardEndpoints shards = new ShardEndpoints(gateway::sharding, i -> "/sd/shards/" + i);
+    router.route(HttpMethod.GET, SD_SHARD).handler(shards::sd);
+    router.route(HttpMethod.GET, SHARDS).handler(shards::summary);
+    router.route(HttpMethod.GET, SHARD_SCRAPE_CONFIG).handler(shards::scrapeConfig);
+    for (String path : new String[] {SD_SHARD, SHARDS, SHARD_SCRAPE_CONFIG}) {
+      router.route(path).handler(rc -> methodNotAllowed(rc, "GET"));
+    }
 
     router.route(HttpMethod.GET, HEALTHY).handler(rc -> text(rc, 200, "promgate is Healthy.\n"));
     router.route(HttpMethod.HEAD, HEALTHY).handler(rc -> rc.response().setStatusCode(200).end());

@@ -1,5 +1,6 @@
 package io.promgate.testing;
 
+import io.promgate.shard.ShardingFixture;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -39,7 +40,7 @@ public final class PromgateWithInfluxDb implements QuarkusTestResourceLifecycleM
             max_body_bytes: 1MiB
             max_decompressed_bytes: 4MiB
             retry_after: 2s
-          """.formatted(influx.url(), database));
+          """.formatted(influx.url(), database) + ShardingFixture.configSection(dir));
       file.toFile().deleteOnExit();
       dir.toFile().deleteOnExit();
       return Map.of("promgate.config-file", file.toString());

@@ -1,0 +1,204 @@
+package io.promgate.shard;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.HostAndPort;
+import io.vertx.ext.web.RoutingContext;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.function.IntFunction;
+import java.util.function.Supplier;
+
+/**
+ * The sharding endpoints (paths are {@code web.Routes}'s):
+ * <ul>
+ *   <li>{@code GET /sd/shards/{i}}: the http_sd answer (SPEC §7) of shard {@code i}: exactly the
+ *       targets it keeps, each group with its discovered labels (group labels and the source's
+ *       meta label, not relabeled: the slave relabels them itself, as if it had discovered them).
+ *       404 for an unknown index and when sharding is not configured;
+ *   <li>{@code GET /api/v1/shards}: a JSON summary: modulus, targets per shard, skew, sources;
+ *   <li>{@code GET /api/v1/shards/{i}/scrape_config}: a Prometheus config for slave {@code i}
+ *       ({@link ScrapeConfigWriter}). {@code ?sd=promgate} (default) points its http_sd at this
+ *       promgate, at {@code ?url=} (promgate's base URL as the slave reaches it) or else at the
+ *       scheme and Host of this request (behind a proxy: pass {@code url}, or enable Quarkus's
+ *       forwarded-header handling); {@code ?sd=sources} copies the original sources instead.
+ * </ul>
+ * Everything is answered from the latest {@link Assignment} without waiting for a computation.
+ */
+public final class ShardEndpoints {
+  private final Supplier<Sharding> sharding;
+  private final IntFunction<String> sdPath;
+
+  /**
+   * @param sharding the running sharding, null when not configured (read once per request)
+   * @param sdPath the path of {@code /sd/shards/{i}} for an index, for generated configs
+   */
+  public ShardEndpoints(Supplier<Sharding> sharding, IntFunction<String> sdPath) {
+    this.sharding = sharding;
+    this.sdPath = sdPath;
+  }
+
+  /** {@code GET /sd/shards/{index}} */
+  public void sd(RoutingContext rc) {
+    Sharding s = sharding.get();
+    if (s == null) {
+      text(rc, 404, "sharding is not configured");
+      return;
+    }
+    int i = index(rc, s);
+    if (i < 0) {
+      text(rc, 404, unknownShard(rc, s));
+      return;
+    }
+    Assignment a = s.current();
+    if (a == null) {
+      rc.response().putHeader("Retry-After", "1");
+      text(rc, 503, "the shard assignment is not computed yet");
+      return;
+    }
+    // Exactly "application/json": Prometheus's http_sd accepts only that (and a utf-8 charset).
+    rc.response().setStatusCode(200).putHeader("Content-Type", "application/json").end(a.json(i));
+  }
+
+  /** {@code GET /api/v1/shards} */
+  public void summary(RoutingContext rc) {
+    Sharding s = sharding.get();
+    if (s == null) {
+      apiError(rc, 404, "not_found", "sharding is not configured");
+      return;
+    }
+    Assignment a = s.current();
+    if (a == null) {
+      rc.response().putHeader("Retry-After", "1");
+      apiError(rc, 503, "unavailable", "the shard assignment is not computed yet");
+      return;
+    }
+    JsonArray shards = new JsonArray();
+    for (int i = 0; i < a.modulus; i++) {
+      shards.add(new JsonObject().put("index", i).put("targets", a.count(i)).put("sd", sdPath.apply(i)));
+    }
+    JsonArray sources = new JsonArray();
+    for (TargetSource src : s.sources()) {
+      long ok = src.lastSuccessMillis();
+      sources.add(new JsonObject()
+          .put("name", src.name)
+          .put("targets", src.targetCount())
+          .put("healthy", src.refreshed() && src.lastError().isEmpty())
+          .put("lastError", src.lastError())
+          .put("lastSuccess", ok == 0 ? null : Instant.ofEpochMilli(ok).toString()));
+    }
+    JsonObject data = new JsonObject()
+        .put("modulus", a.modulus)
+        .put("sourceLabels", new JsonArray(new ArrayList<Object>(s.config().sourceLabels())))
+        .put("discovered", a.discovered)
+        .put("assigned", a.assigned())
+        .put("dropped", a.dropped)
+        .put("invalid", a.invalid)
+        .put("skew", Math.round(a.skew() * 1000) / 1000.0)
+        .put("shards", shards)
+        .put("sources", sources);
+    rc.response().setStatusCode(200).putHeader("Content-Type", "application/json")
+        .end(new JsonObject().put("status", "success").put("data", data).toBuffer());
+  }
+
+  /** {@code GET /api/v1/shards/{index}/scrape_config} */
+  public void scrapeConfig(RoutingContext rc) {
+    Sharding s = sharding.get();
+    if (s == null) {
+      text(rc, 404, "sharding is not configured");
+      return;
+    }
+    int i = index(rc, s);
+    if (i < 0) {
+      text(rc, 404, unknownShard(rc, s));
+      return;
+    }
+    String sdParam = rc.request().getParam("sd");
+    ScrapeConfigWriter.Discovery discovery =
+        sdParam == null ? ScrapeConfigWriter.Discovery.PROMGATE : ScrapeConfigWriter.Discovery.of(sdParam);
+    if (discovery == null) {
+      text(rc, 400, "sd must be \"promgate\" or \"sources\", got \"" + sdParam + "\"");
+      return;
+    }
+    String base = rc.request().getParam("url");
+    if (base != null) {
+      String problem = baseUrlProblem(base);
+      if (problem != null) {
+        text(rc, 400, "url: " + problem);
+        return;
+      }
+      base = base.endsWith("/") ? base.substring(0, base.length() - 1) : base;
+    } else if (discovery == ScrapeConfigWriter.Discovery.PROMGATE) {
+      HostAndPort authority = rc.request().authority();
+      if (authority == null || authority.host().isEmpty()) {
+        text(rc, 400, "no Host header: pass promgate's base URL as ?url=");
+        return;
+      }
+      base = rc.request().scheme() + "://" + authority(authority);
+    }
+    String yaml = ScrapeConfigWriter.write(s.config(), i, discovery, base + sdPath.apply(i));
+    rc.response().setStatusCode(200).putHeader("Content-Type", "application/yaml; charset=utf-8").end(yaml);
+  }
+
+  /** The shard index of the path: a canonical decimal below the modulus, else -1. */
+  private static int index(RoutingContext rc, Sharding s) {
+    String p = rc.pathParam("index");
+    if (p == null || p.isEmpty() || p.length() > 4 || (p.length() > 1 && p.charAt(0) == '0')) {
+      return -1;
+    }
+    int i = 0;
+    for (int k = 0; k < p.length(); k++) {
+      char c = p.charAt(k);
+      if (c < '0' || c > '9') {
+        return -1;
+      }
+      i = i * 10 + (c - '0');
+    }
+    return i < s.config().modulus() ? i : -1;
+  }
+
+  private static String unknownShard(RoutingContext rc, Sharding s) {
+    String p = rc.pathParam("index");
+    String shown = p == null ? "" : p.length() > 32 ? p.substring(0, 32) + "..." : p;
+    return "unknown shard \"" + shown + "\": shards are 0 to " + (s.config().modulus() - 1);
+  }
+
+  /** Why {@code url} cannot be promgate's base URL, or null when it can. */
+  static String baseUrlProblem(String url) {
+    try {
+      URI u = new URI(url);
+      if (!"http".equals(u.getScheme()) && !"https".equals(u.getScheme())) {
+        return "scheme must be http or https";
+      }
+      if (u.getHost() == null) {
+        return "host is missing";
+      }
+      if (u.getRawQuery() != null || u.getRawFragment() != null) {
+        return "must not have a query or fragment";
+      }
+      return null;
+    } catch (URISyntaxException e) {
+      return "not a URL: " + e.getMessage();
+    }
+  }
+
+  private static String authority(HostAndPort a) {
+    String host = a.host();
+    if (host.indexOf(':') >= 0 && !host.startsWith("[")) {
+      host = "[" + host + "]"; // IPv6 literal
+    }
+    return a.port() >= 0 ? host + ":" + a.port() : host;
+  }
+
+  private static void text(RoutingContext rc, int status, String message) {
+    rc.response().setStatusCode(status).putHeader("Content-Type", "text/plain; charset=utf-8")
+        .end(message + "\n");
+  }
+
+  private static void apiError(RoutingContext rc, int status, String type, String message) {
+    rc.response().setStatusCode(status).putHeader("Content-Type", "application/json")
+        .end(new JsonObject().put("status", "error").put("errorType", type).put("error", message).toBuffer());
+  }
+}
