@@ -25,6 +25,27 @@ public record PromgateConfig(
     TenancyConfig tenancy,
     ShardingConfig sharding) {
 
+  /**
+   * YAML 1.1 would turn the label value {@code yes} into a boolean, {@code 0x1F} into 31 and
+   * {@code 1.50} into 1.5, so the string a user wrote would not be the string promgate uses
+   * (Prometheus, decoding into typed string fields, keeps the text). Only {@code true/false},
+   * canonical decimal integers (whose text round-trips exactly) and null are resolved; every
+   * other plain scalar stays the string as written.
+   */
+  static final class TextKeepingResolver extends org.yaml.snakeyaml.resolver.Resolver {
+    @Override
+    protected void addImplicitResolvers() {
+      addImplicitResolver(org.yaml.snakeyaml.nodes.Tag.BOOL,
+          java.util.regex.Pattern.compile("^(?:true|True|TRUE|false|False|FALSE)$"), "tTfF");
+      addImplicitResolver(org.yaml.snakeyaml.nodes.Tag.INT,
+          java.util.regex.Pattern.compile("^(?:0|-?[1-9][0-9]*)$"), "-0123456789");
+      addImplicitResolver(org.yaml.snakeyaml.nodes.Tag.NULL,
+          java.util.regex.Pattern.compile("^(?:~|null|Null|NULL| )$"), "~nN\0");
+      addImplicitResolver(org.yaml.snakeyaml.nodes.Tag.NULL, java.util.regex.Pattern.compile("^$"), null);
+      addImplicitResolver(org.yaml.snakeyaml.nodes.Tag.MERGE, java.util.regex.Pattern.compile("^(?:<<)$"), "<");
+    }
+  }
+
   /** The configuration used when no file is given: every default. */
   public static PromgateConfig defaults() {
     try {
@@ -52,7 +73,9 @@ public record PromgateConfig(
       LoaderOptions options = new LoaderOptions();
       options.setAllowDuplicateKeys(false);
       options.setMaxAliasesForCollections(50);
-      doc = new Yaml(new SafeConstructor(options)).load(yamlText);
+      doc = new Yaml(new SafeConstructor(options), new org.yaml.snakeyaml.representer.Representer(
+          new org.yaml.snakeyaml.DumperOptions()), new org.yaml.snakeyaml.DumperOptions(), options, new TextKeepingResolver())
+          .load(yamlText);
     } catch (YAMLException e) {
       throw new ConfigException(source, List.of("invalid YAML: " + e.getMessage().replace('\n', ' ')));
     }
