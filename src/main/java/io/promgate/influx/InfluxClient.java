@@ -179,7 +179,10 @@ public final class InfluxClient implements AutoCloseable {
     String what;
     if (cause instanceof TimeoutException || cause.getClass().getSimpleName().contains("Timeout")) {
       what = "InfluxDB did not answer within " + config.timeout().toMillis() + "ms";
-    } else if (cause instanceof ConnectException) {
+    } else if (cause instanceof ConnectException || cause instanceof java.io.IOException
+        || cause instanceof io.vertx.core.http.HttpClosedException) {
+      // Refused, reset, or a pooled keep-alive connection closed under us (InfluxDB restarting):
+      // all the same to the sender, who retries.
       what = "InfluxDB unreachable at " + config.url() + ": " + cause.getMessage();
     } else {
       what = "InfluxDB request failed: " + cause;
