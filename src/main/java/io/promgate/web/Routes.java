@@ -1,6 +1,7 @@
 package io.promgate.web;
 
 import io.promgate.Gateway;
+import io.promgate.federate.FederateHandler;
 import io.promgate.write.WriteHandler;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.Router;
@@ -18,11 +19,17 @@ public class Routes {
   public static final String WRITE = "/api/v1/write";
   public static final String HEALTHY = "/-/healthy";
   public static final String READY = "/-/ready";
+  public static final String FEDERATE = "/federate";
 
   void register(@Observes Router router, Gateway gateway) {
     WriteHandler write = new WriteHandler(gateway::config, gateway::batcher, gateway.metrics().remoteWrite);
     router.route(HttpMethod.POST, WRITE).handler(write);
     router.route(WRITE).handler(rc -> methodNotAllowed(rc, "POST"));
+
+    FederateHandler federate =
+        new FederateHandler(gateway.vertx(), gateway::config, () -> gateway.batcher().client(), gateway.metrics().federate);
+    router.route(HttpMethod.GET, FEDERATE).handler(federate);
+    router.route(FEDERATE).handler(rc -> methodNotAllowed(rc, "GET"));
 
     router.route(HttpMethod.GET, HEALTHY).handler(rc -> text(rc, 200, "promgate is Healthy.\n"));
     router.route(HttpMethod.HEAD, HEALTHY).handler(rc -> rc.response().setStatusCode(200).end());
