@@ -9,7 +9,12 @@ import io.promgate.influx.WriteBatcher;
 import io.promgate.metrics.Metrics;
 import io.quarkus.runtime.ShutdownEvent;
 import io.vertx.core.Vertx;
+import io.promgate.config.ConfigReloaded;
+import io.quarkus.tls.CertificateUpdatedEvent;
+import io.quarkus.tls.TlsConfigurationRegistry;
+import jakarta.enterprise.event.Event;
 import jakarta.enterprise.event.Observes;
+import java.util.concurrent.atomic.AtomicLong;
 import jakarta.inject.Singleton;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,13 +37,26 @@ public class Gateway {
   private final MeterRegistry registry;
   private final boolean lifecycleEnabled;
   private volatile WriteBatcher batcher;
+  private final Optional<String> configFile;
+  private final Event<ConfigReloaded> reloaded;
+  private final TlsConfigurationRegistry tlsRegistry;
+  private final Event<CertificateUpdatedEvent> certificateUpdated;
+  private final AtomicLong lastReloadSuccessful = new AtomicLong(1);
+  private final AtomicLong lastReloadSuccessSeconds = new AtomicLong(System.currentTimeMillis() / 1000);
 
   public Gateway(
       Vertx vertx,
       MeterRegistry registry,
       @ConfigProperty(name = "promgate.config-file") Optional<String> configFile,
-      @ConfigProperty(name = "promgate.web.enable-lifecycle", defaultValue = "false") boolean lifecycleEnabled) {
+      @ConfigProperty(name = "promgate.web.enable-lifecycle", defaultValue = "false") boolean lifecycleEnabled,
+      Event<ConfigReloaded> reloaded,
+      TlsConfigurationRegistry tlsRegistry,
+      Event<CertificateUpdatedEvent> certificateUpdated) {
+    this.tlsRegistry = tlsRegistry;
+    this.certificateUpdated = certificateUpdated;
     this.vertx = vertx;
+    this.configFile = configFile;
+    this.reloaded = reloaded;
     this.registry = registry;
     this.lifecycleEnabled = lifecycleEnabled;
     PromgateConfig initial;
@@ -51,14 +69,73 @@ public class Gateway {
     LOG.infof("loaded %s: %s", initial.source(), initial.influxdb());
     this.config = new ConfigHolder(initial);
     this.metrics = new Metrics(registry);
-    this.batcher = new WriteBatcher(new InfluxClient(vertx, initial.influxdb()), metrics.influx);
-    if (initial.influxdb().createDatabase()) {
-      batcher.client().createDatabase().onComplete(ar -> {
+    this.batcher = newBatcher(initial);
+    Metrics.gauge(registry, "promgate.config.last_reload_successful",
+        "Whether the last configuration reload attempt was successful.", lastReloadSuccessful::get);
+    Metrics.gauge(registry, "promgate.config.last_reload_success_timestamp_seconds",
+        "Timestamp of the last successful configuration reload.", lastReloadSuccessSeconds::get);
+    installSighup();
+  }
+
+  private WriteBatcher newBatcher(PromgateConfig cfg) {
+    WriteBatcher b = new WriteBatcher(new InfluxClient(vertx, cfg.influxdb()), metrics.influx);
+    if (cfg.influxdb().createDatabase()) {
+      b.client().createDatabase().onComplete(ar -> {
         if (ar.failed()) {
           LOG.warnf("could not create database %s (writes answer 503 until it exists): %s",
-              initial.influxdb().database(), ar.cause().getMessage());
+              cfg.influxdb().database(), ar.cause().getMessage());
         }
       });
+    }
+    return b;
+  }
+
+  /**
+   * Rereads the config file. The new file is parsed and validated in full first; if it has any
+   * error the running snapshot stays untouched and the errors are returned (and logged). Blocking
+   * (reads a file): call from a worker or the signal thread, never the event loop.
+   *
+   * @return the errors, empty on success
+   */
+  public synchronized java.util.List<String> reload() {
+    PromgateConfig next;
+    try {
+      next = loadConfig(configFile);
+    } catch (ConfigException e) {
+      lastReloadSuccessful.set(0);
+      LOG.errorf("reload failed, keeping the running configuration: %s", e.getMessage());
+      return e.errors();
+    }
+    PromgateConfig previous = config.current();
+    if (!next.influxdb().equals(previous.influxdb())) {
+      WriteBatcher old = batcher;
+      batcher = newBatcher(next);
+      // Writes already handed to the old client finish there; close it once they surely have.
+      vertx.setTimer(previous.influxdb().timeout().toMillis() + 1000, t -> old.client().close());
+    }
+    config.swap(next);
+    if (next.web().tls()) {
+      // Re-read the certificate files (rotation); the HTTPS server picks the new ones up.
+      tlsRegistry.get(Main.TLS_NAME).ifPresent(tls -> {
+        if (tls.reload()) {
+          certificateUpdated.fire(new CertificateUpdatedEvent(Main.TLS_NAME, tls));
+        }
+      });
+    }
+    lastReloadSuccessful.set(1);
+    lastReloadSuccessSeconds.set(System.currentTimeMillis() / 1000);
+    LOG.infof("reloaded %s", next.source());
+    reloaded.fire(new ConfigReloaded(previous, next));
+    return java.util.List.of();
+  }
+
+  /** SIGHUP rereads the config, as it does for Prometheus. */
+  @SuppressWarnings("restriction")
+  private void installSighup() {
+    try {
+      sun.misc.Signal.handle(new sun.misc.Signal("HUP"), sig -> reload());
+    } catch (IllegalArgumentException | UnsupportedOperationException e) {
+      LOG.warnf("SIGHUP reload unavailable on this platform: %s", e.getMessage());
     }
   }
 

@@ -22,15 +22,19 @@ public final class Main {
       """
       usage: promgate [--config.file=FILE] [--web.listen-address=[HOST]:PORT] [--web.enable-lifecycle]
                       [--check-config]
+             promgate check config FILE...
         --config.file           promgate configuration file (default: promgate.yml if present, else defaults)
         --web.listen-address    address to listen on for HTTP (default: 0.0.0.0:9201)
-        --web.enable-lifecycle  enable POST /-/reload
+        --web.enable-lifecycle  enable POST /-/reload and /-/quit (SIGHUP always reloads)
         --check-config          validate the configuration file and exit (0 valid, 1 invalid)
       """;
 
   Main() {}
 
   public static void main(String... args) {
+    if (args.length >= 2 && args[0].equals("check") && args[1].equals("config")) {
+      System.exit(checkConfig(java.util.Arrays.copyOfRange(args, 2, args.length)));
+    }
     String configFile = null;
     boolean check = false;
     for (String arg : args) {
@@ -71,11 +75,55 @@ public final class Main {
         System.out.println("SUCCESS: " + cfg.source() + " is valid promgate config file syntax");
         System.exit(0);
       }
+      serveTls(cfg.web());
     } catch (ConfigException e) {
       System.err.println((check ? "FAILED: " : "error loading config ") + e.getMessage());
       System.exit(1);
     }
     Quarkus.run(args);
+  }
+
+  /** The TLS registry configuration that promgate's HTTPS server uses, reloaded on reload. */
+  public static final String TLS_NAME = "promgate";
+
+  /**
+   * web.tls_server_config: HTTPS only, on the listen address's port. Set up through Quarkus's TLS
+   * registry before start so that a reload can re-read the same files (certificate rotation);
+   * changing the file paths needs a restart.
+   */
+  private static void serveTls(io.promgate.config.WebConfig web) {
+    if (!web.tls()) {
+      return;
+    }
+    String p = "quarkus.tls." + TLS_NAME + ".";
+    System.setProperty(p + "key-store.pem.0.cert", web.certFile());
+    System.setProperty(p + "key-store.pem.0.key", web.keyFile());
+    if (!web.clientCaFile().isEmpty()) {
+      System.setProperty(p + "trust-store.pem.certs", web.clientCaFile());
+      System.setProperty("quarkus.http.ssl.client-auth", "required");
+    }
+    System.setProperty("quarkus.http.tls-configuration-name", TLS_NAME);
+    System.setProperty("quarkus.http.ssl-port", System.getProperty("quarkus.http.port", "9201"));
+    System.setProperty("quarkus.http.insecure-requests", "disabled");
+  }
+
+  /** {@code promgate check config FILE...}: like {@code promtool check config}; 0 when all are valid. */
+  static int checkConfig(String... files) {
+    if (files.length == 0) {
+      System.err.println("usage: promgate check config FILE...");
+      return 2;
+    }
+    int rc = 0;
+    for (String f : files) {
+      try {
+        io.promgate.config.PromgateConfig.load(java.nio.file.Path.of(f));
+        System.out.println("SUCCESS: " + f + " is valid promgate config file syntax");
+      } catch (ConfigException e) {
+        System.out.println("FAILED: " + e.getMessage());
+        rc = 1;
+      }
+    }
+    return rc;
   }
 
   private static void fail(String message) {

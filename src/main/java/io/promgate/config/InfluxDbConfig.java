@@ -19,7 +19,8 @@ public record InfluxDbConfig(
     Duration timeout,
     boolean createDatabase,
     long maxBatchBytes,
-    int maxConcurrentWrites) {
+    int maxConcurrentWrites,
+    TlsConfig tls) {
 
   static InfluxDbConfig read(YamlTree t) {
     String rawUrl = t.string("url", "http://127.0.0.1:8086");
@@ -37,8 +38,8 @@ public record InfluxDbConfig(
       t.error("database", "must not be empty");
     }
     String username = t.string("username", "");
-    String password = t.string("password", "");
-    String token = t.string("token", "");
+    String password = secret(t, "password");
+    String token = secret(t, "token");
     if (!token.isEmpty() && !username.isEmpty()) {
       t.error("token", "set either token or username/password, not both");
     }
@@ -56,9 +57,29 @@ public record InfluxDbConfig(
             t.duration("timeout", Duration.ofSeconds(30)),
             t.bool("create_database", true),
             t.bytes("max_batch_bytes", 8L << 20, 1 << 10, 1L << 30),
-            (int) t.integer("max_concurrent_writes", 4, 1, 256));
+            (int) t.integer("max_concurrent_writes", 4, 1, 256),
+            TlsConfig.read(t.child("tls_config")));
     t.rejectUnknownKeys();
     return c;
+  }
+
+  /** {@code key} or, Prometheus-style, the trimmed contents of {@code key_file}; not both. */
+  private static String secret(YamlTree t, String key) {
+    String inline = t.string(key, "");
+    String file = t.string(key + "_file", "");
+    if (file.isEmpty()) {
+      return inline;
+    }
+    if (!inline.isEmpty()) {
+      t.error(key + "_file", "set either " + key + " or " + key + "_file, not both");
+      return inline;
+    }
+    try {
+      return java.nio.file.Files.readString(java.nio.file.Path.of(file)).trim();
+    } catch (java.io.IOException e) {
+      t.error(key + "_file", "cannot read \"" + file + "\": " + e.getMessage());
+      return "";
+    }
   }
 
   /** Secrets stay out of logs and status pages. */
@@ -68,6 +89,6 @@ public record InfluxDbConfig(
         + ", username=" + username + ", password=" + (password.isEmpty() ? "" : "<secret>")
         + ", token=" + (token.isEmpty() ? "" : "<secret>") + ", timeout=" + timeout
         + ", createDatabase=" + createDatabase + ", maxBatchBytes=" + maxBatchBytes
-        + ", maxConcurrentWrites=" + maxConcurrentWrites + "]";
+        + ", maxConcurrentWrites=" + maxConcurrentWrites + ", tls=" + tls + "]";
   }
 }

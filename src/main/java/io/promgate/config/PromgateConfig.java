@@ -21,6 +21,7 @@ public record PromgateConfig(
     Map<String, String> externalLabels,
     InfluxDbConfig influxdb,
     RemoteWriteConfig remoteWrite,
+    WebConfig web,
     FederationConfig federation) {
 
   /** The configuration used when no file is given: every default. */
@@ -62,11 +63,12 @@ public record PromgateConfig(
     InfluxDbConfig influx = InfluxDbConfig.read(storage.child("influxdb"));
     storage.rejectUnknownKeys();
     RemoteWriteConfig remoteWrite = RemoteWriteConfig.read(root.child("remote_write"));
+    WebConfig web = WebConfig.read(root.child("web"));
     FederationConfig federation = FederationConfig.read(root.child("federation"));
     root.rejectUnknownKeys();
     if (!errors.isEmpty()) {
       throw new ConfigException(source, errors);
     }
-    return new PromgateConfig(source, Map.copyOf(externalLabels), influx, remoteWrite, federation);
+    return new PromgateConfig(source, Map.copyOf(externalLabels), influx, remoteWrite, web, federation);
   }
 }

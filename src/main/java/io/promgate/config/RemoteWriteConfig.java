@@ -1,11 +1,16 @@
 package io.promgate.config;
 
+import io.promgate.relabel.RelabelConfigs;
+import io.promgate.relabel.Relabeler;
 import java.time.Duration;
 
 /**
  * {@code remote_write}: the receiver's limits. Each is enforced before the work it bounds
  * (the body before reading it, the decompressed size before allocating it) and each rejection
  * is counted by reason in {@code promgate_remote_write_rejected_requests_total}.
+ *
+ * <p>{@code write_relabel_configs} has the meaning and YAML of Prometheus's own option of that name:
+ * rules applied to each series before it is stored, able to drop series or rewrite labels.
  */
 public record RemoteWriteConfig(
     long maxBodyBytes,
@@ -16,7 +21,8 @@ public record RemoteWriteConfig(
     int maxLabelsPerSeries,
     int maxLabelNameLength,
     int maxLabelValueLength,
-    Duration retryAfter) {
+    Duration retryAfter,
+    Relabeler writeRelabel) {
 
   static RemoteWriteConfig read(YamlTree t) {
     RemoteWriteConfig c =
@@ -29,7 +35,10 @@ public record RemoteWriteConfig(
             (int) t.integer("max_labels_per_series", 256, 1, 1 << 16),
             (int) t.integer("max_label_name_length", 1024, 1, 1 << 20),
             (int) t.integer("max_label_value_length", 65536, 1, 1 << 24),
-            t.duration("retry_after", Duration.ofSeconds(1)));
+            t.duration("retry_after", Duration.ofSeconds(1)),
+            // Compiled once per config snapshot; applied to every incoming series before storage.
+            Relabeler.of(RelabelConfigs.parse(
+                t.list("write_relabel_configs"), t.pathOf("write_relabel_configs"), t.errors())));
     t.rejectUnknownKeys();
     return c;
   }

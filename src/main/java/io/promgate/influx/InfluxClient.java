@@ -44,6 +44,7 @@ public final class InfluxClient implements AutoCloseable {
             .setMaxPoolSize(config.maxConcurrentWrites() + 4)
             .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, config.timeout().toMillis()))
             .setUserAgent("promgate");
+    applyTls(options, config.tls());
     this.client = WebClient.create(vertx, options);
     String base = config.url().getRawPath() == null ? "" : config.url().getRawPath();
     StringBuilder uri = new StringBuilder(base).append("/write?db=").append(enc(config.database()));
@@ -60,6 +61,19 @@ public final class InfluxClient implements AutoCloseable {
                   .encodeToString((config.username() + ":" + config.password()).getBytes(StandardCharsets.UTF_8));
     } else {
       authHeader = null;
+    }
+  }
+
+  /** Prometheus tls_config semantics on a Vert.x client: CA, client certificate, SNI name, skip-verify. */
+  public static void applyTls(WebClientOptions options, io.promgate.config.TlsConfig tls) {
+    if (!tls.caFile().isEmpty()) {
+      options.setTrustOptions(new io.vertx.core.net.PemTrustOptions().addCertPath(tls.caFile()));
+    }
+    if (!tls.certFile().isEmpty()) {
+      options.setKeyCertOptions(new io.vertx.core.net.PemKeyCertOptions().setCertPath(tls.certFile()).setKeyPath(tls.keyFile()));
+    }
+    if (tls.insecureSkipVerify()) {
+      options.setTrustAll(true).setVerifyHost(false);
     }
   }
 
@@ -171,6 +185,9 @@ public final class InfluxClient implements AutoCloseable {
 
   HttpRequest<Buffer> request(HttpMethod method, String uri) {
     HttpRequest<Buffer> req = client.request(method, uri).timeout(config.timeout().toMillis());
+    if (!config.tls().serverName().isEmpty()) {
+      req.virtualHost(config.tls().serverName()); // SNI and certificate name check against server_name
+    }
     if (authHeader != null) {
       req.putHeader("Authorization", authHeader);
     }

@@ -131,18 +131,57 @@ public final class LineBuffer {
     return 19;
   }
 
+  private static final double[] POW10 = new double[16];
+
+  static {
+    double p = 1;
+    for (int i = 0; i < POW10.length; i++) {
+      POW10[i] = p;
+      p *= 10;
+    }
+  }
+
   /**
    * A finite double as a line-protocol float that InfluxDB parses back to the same bits.
-   * Integral values below 2^53 (counters, most gauges) take an allocation-free path; the rest go
-   * through {@link Double#toString}, whose output is guaranteed to parse back to the same double
-   * (JLS), and InfluxDB's Go ParseFloat is correctly rounded like Java's, so bits survive.
+   *
+   * <ul>
+   *   <li>Integral values below 2^53 (counters, most gauges): their digits.
+   *   <li>Short decimals (0.5, 0.001234, 12.75 — most measured values): the smallest k ≤ 15 with
+   *       m = rint(v·10^k) an exact integer below 2^53 and m / 10^k == v. Both that division and
+   *       InfluxDB's (Go's) ParseFloat of "m·10^-k" are correctly rounded results of the same exact
+   *       quotient, so the text parses back to v's bits. No allocation.
+   *   <li>The rest (full-precision fractions): {@link Double#toString}, whose output parses back to
+   *       the same double (JLS), at the cost of one String.
+   * </ul>
    */
   public LineBuffer putDouble(double v) {
-    if (v == (long) v && Math.abs(v) < 0x1p53) {
+    double a = Math.abs(v);
+    if (v == (long) v && a < 0x1p53) {
       if (v == 0 && Double.doubleToRawLongBits(v) != 0) {
         return putAscii("-0");
       }
       return putLong((long) v);
+    }
+    for (int k = 1; k < POW10.length; k++) {
+      double scaled = a * POW10[k];
+      if (scaled >= 0x1p53) {
+        break;
+      }
+      double m = Math.rint(scaled);
+      if (m / POW10[k] == a) {
+        long digits = (long) m;
+        long unit = (long) POW10[k];
+        if (v < 0) {
+          put((byte) '-');
+        }
+        putLong(digits / unit).put((byte) '.');
+        long frac = digits % unit;
+        // Leading zeros of the fraction: 0.05 has frac 5 at k=2.
+        for (long p = unit / 10; p > frac && p > 1; p /= 10) {
+          put((byte) '0');
+        }
+        return putLong(frac);
+      }
     }
     return putAscii(Double.toString(v));
   }

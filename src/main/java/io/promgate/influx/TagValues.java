@@ -34,18 +34,43 @@ public final class TagValues {
 
   private TagValues() {}
 
+  /** {@link #classify} bit: some byte needs a look before it goes into line protocol. */
+  public static final int SPECIAL = 1;
+  /** {@link #classify} bit: some byte is not ASCII (the value needs a UTF-8 check). */
+  public static final int NON_ASCII = 2;
+
+  private static final byte[] CLASS = new byte[256];
+
+  static {
+    for (int c = 0; c < 256; c++) {
+      CLASS[c] = (byte) (c >= 0x80 ? NON_ASCII
+          : c <= ' ' || c == ',' || c == '=' || c == '\\' || c == '%' || c == 0x7f ? SPECIAL : 0);
+    }
+  }
+
+  /**
+   * One table-driven pass over a label value: {@link #SPECIAL} and/or {@link #NON_ASCII}, or 0 for
+   * the common case (plain ASCII that goes into line protocol as it is). The decoder calls this
+   * once per label while validating and reuses the answer when writing, so each value is scanned
+   * once instead of twice.
+   */
+  public static int classify(byte[] v, int off, int n) {
+    int flags = 0;
+    for (int i = off, end = off + n; i < end; i++) {
+      flags |= CLASS[v[i] & 0xff];
+    }
+    return flags;
+  }
+
   /** Appends the tag value for the UTF-8 bytes {@code v[off, off+n)}; n must be &gt; 0. */
   public static void write(LineBuffer out, byte[] v, int off, int n) {
+    write(out, v, off, n, classify(v, off, n));
+  }
+
+  /** As {@link #write(LineBuffer, byte[], int, int)} with the value's {@link #classify} flags. */
+  public static void write(LineBuffer out, byte[] v, int off, int n, int flags) {
     int end = off + n;
-    boolean plain = true;
-    for (int i = off; i < end; i++) {
-      int c = v[i] & 0xff;
-      if (c <= ' ' || c == ',' || c == '=' || c == '\\' || c == '%' || c == 0x7f) {
-        plain = false;
-        break;
-      }
-    }
-    if (plain) {
+    if ((flags & SPECIAL) == 0) {
       out.put(v, off, n);
       return;
     }

@@ -49,6 +49,7 @@ public final class Metrics {
     public final Counter histogramsDropped;
     public final Counter exemplarsDropped;
     public final Counter overloaded;
+    public final Counter droppedByRelabel;
     public final Timer duration;
     public final AtomicInteger inFlight = new AtomicInteger();
 
@@ -82,6 +83,9 @@ public final class Metrics {
       histogramsDropped =
           counter(r, "promgate.remote_write.histograms_dropped", "Native histograms received and not stored.");
       exemplarsDropped = counter(r, "promgate.remote_write.exemplars_dropped", "Exemplars received and not stored.");
+      droppedByRelabel =
+          counter(r, "promgate.remote_write.samples_dropped_by_relabel",
+              "Samples of series dropped by remote_write.write_relabel_configs (not an error).");
       overloaded =
           counter(r, "promgate.remote_write.overloaded", "Requests refused with 503 at remote_write.max_inflight_requests.");
       duration =

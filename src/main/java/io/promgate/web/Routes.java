@@ -19,12 +19,32 @@ public class Routes {
   public static final String WRITE = "/api/v1/write";
   public static final String HEALTHY = "/-/healthy";
   public static final String READY = "/-/ready";
+  public static final String RELOAD = "/-/reload";
+  public static final String QUIT = "/-/quit";
   public static final String FEDERATE = "/federate";
 
   void register(@Observes Router router, Gateway gateway) {
+    // Authentication first, on every data path (including routes other packages add under them);
+    // health endpoints stay open, /metrics follows web.metrics_auth.
+    Authenticator auth = new Authenticator(() -> gateway.config().web(), gateway.vertx(),
+        io.micrometer.core.instrument.Counter.builder("promgate.http.auth_failures")
+            .description("Requests refused with 401.").register(gateway.registry()));
+    for (String protectedPath : new String[] {"/api/v1/*", "/federate", "/sd/*"}) {
+      router.route(protectedPath).order(-100).handler(auth);
+    }
+    router.route("/metrics").order(-100).handler(rc -> {
+      if (gateway.config().web().metricsAuth()) {
+        auth.handle(rc);
+      } else {
+        rc.next();
+      }
+    });
+
     WriteHandler write = new WriteHandler(gateway::config, gateway::batcher, gateway.metrics().remoteWrite);
     router.route(HttpMethod.POST, WRITE).handler(write);
     router.route(WRITE).handler(rc -> methodNotAllowed(rc, "POST"));
+
+    lifecycle(router, gateway);
 
     FederateHandler federate =
         new FederateHandler(gateway.vertx(), gateway::config, () -> gateway.batcher().client(), gateway.metrics().federate);
@@ -40,6 +60,35 @@ public class Routes {
         text(rc, 503, "promgate is not ready: " + ar.cause().getMessage() + "\n");
       }
     }));
+  }
+
+  /** POST|PUT /-/reload and /-/quit: only with --web.enable-lifecycle, answered as Prometheus does. */
+  private static void lifecycle(Router router, Gateway gateway) {
+    for (HttpMethod m : new HttpMethod[] {HttpMethod.POST, HttpMethod.PUT}) {
+      router.route(m, RELOAD).handler(rc -> {
+        if (!gateway.lifecycleEnabled()) {
+          text(rc, 403, "Lifecycle API is not enabled.\n");
+          return;
+        }
+        gateway.vertx().<java.util.List<String>>executeBlocking(gateway::reload, false).onComplete(ar -> {
+          if (ar.failed()) {
+            text(rc, 500, "failed to reload config: " + ar.cause() + "\n");
+          } else if (!ar.result().isEmpty()) {
+            text(rc, 500, "failed to reload config: " + String.join("; ", ar.result()) + "\n");
+          } else {
+            text(rc, 200, "");
+          }
+        });
+      });
+      router.route(m, QUIT).handler(rc -> {
+        if (!gateway.lifecycleEnabled()) {
+          text(rc, 403, "Lifecycle API is not enabled.\n");
+          return;
+        }
+        text(rc, 200, "Requesting termination... Goodbye!\n");
+        io.quarkus.runtime.Quarkus.asyncExit(0);
+      });
+    }
   }
 
   static void text(RoutingContext rc, int status, String body) {

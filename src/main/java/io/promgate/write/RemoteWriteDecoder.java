@@ -3,6 +3,8 @@ package io.promgate.write;
 import io.promgate.config.RemoteWriteConfig;
 import io.promgate.influx.LineBuffer;
 import io.promgate.influx.TagValues;
+import io.promgate.model.Labels;
+import io.promgate.relabel.Relabeler;
 import io.promgate.write.InvalidWriteException.Reason;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
@@ -11,8 +13,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /**
- * Turns a decompressed remote-write 1.0 {@code WriteRequest} straight into InfluxDB line
- * protocol, reading protobuf fields from the bytes (no message objects, no label Strings).
+ * Turns a decompressed remote-write request — 1.0 {@code WriteRequest} or 2.0 {@code
+ * io.prometheus.write.v2.Request} — straight into InfluxDB line protocol, reading protobuf fields
+ * from the bytes (no message objects, no label Strings).
  *
  * <p>Schema, identical to InfluxDB 1.x's own {@code /api/v1/prom/write} so either side can read
  * what the other wrote: measurement = metric name, every label including {@code __name__} as a
@@ -38,8 +41,11 @@ public final class RemoteWriteDecoder {
   private final ProtoReader request = new ProtoReader();
   private final ProtoReader series = new ProtoReader();
   private final ProtoReader field = new ProtoReader();
-  // Per label of the current series: name offset, name length, value offset, value length.
-  private int[] labels = new int[4 * 32];
+  // Per label of the current series: name offset, name length, value offset, value length, and
+  // the value's TagValues.classify flags (computed once while validating, reused when writing).
+  private int[] labels = new int[L * 32];
+  private static final int L = 5;
+  private final Labels.Builder builder = new Labels.Builder(32);
 
   /**
    * Decodes {@code buf[off, off+len)} and appends one line per sample to {@code out}.
@@ -48,6 +54,16 @@ public final class RemoteWriteDecoder {
    *     then holds a partial result that the caller must discard
    */
   public void decode(byte[] buf, int off, int len, RemoteWriteConfig limits, LineBuffer out, WriteStats stats) {
+    decode(buf, off, len, limits, out, stats, null, 0);
+  }
+
+  /**
+   * Remote write 1.0, with metric metadata ({@code WriteRequest.metadata}) written as {@link
+   * MetadataLines} points stamped {@code nowMs} unless {@code metadata} knows them already (null:
+   * always write).
+   */
+  public void decode(byte[] buf, int off, int len, RemoteWriteConfig limits, LineBuffer out, WriteStats stats,
+      MetadataLines metadata, long nowMs) {
     stats.clear();
     ProtoReader r = request.reset(buf, off, len);
     while (r.hasMore()) {
@@ -66,12 +82,244 @@ public final class RemoteWriteDecoder {
         r.pos += n;
       } else if (fieldNo == 3 && wire == ProtoReader.LEN) {
         stats.metadata++;
-        r.skip(wire);
+        int n = r.readLength();
+        readMetadataV1(buf, r.pos, n, out, stats, metadata, nowMs);
+        r.pos += n;
       } else {
         r.skip(wire);
       }
     }
   }
+
+  /** {@code MetricMetadata{type=1, metric_family_name=2, help=4, unit=5}}. */
+  private void readMetadataV1(byte[] buf, int off, int len, LineBuffer out, WriteStats stats,
+      MetadataLines metadata, long nowMs) {
+    ProtoReader f = field.reset(buf, off, len);
+    int type = 0;
+    String name = "";
+    String help = "";
+    String unit = "";
+    while (f.hasMore()) {
+      int tag = f.readTag();
+      switch (tag) {
+        case 1 << 3 | ProtoReader.VARINT -> type = (int) f.readVarint();
+        case 2 << 3 | ProtoReader.LEN -> name = utf8String(f, "MetricMetadata.metric_family_name");
+        case 4 << 3 | ProtoReader.LEN -> help = utf8String(f, "MetricMetadata.help");
+        case 5 << 3 | ProtoReader.LEN -> unit = utf8String(f, "MetricMetadata.unit");
+        default -> f.skip(tag & 7);
+      }
+    }
+    byte[] nb = name.getBytes(StandardCharsets.UTF_8);
+    if (!isMetricName(nb, 0, nb.length)) {
+      return; // metadata for a name we could never store samples under: nothing to keep
+    }
+    writeMetadata(out, stats, metadata, nowMs, name, MetadataLines.typeName(type), help, unit);
+  }
+
+  private static void writeMetadata(LineBuffer out, WriteStats stats, MetadataLines metadata, long nowMs,
+      String name, String type, String help, String unit) {
+    String key = MetadataLines.key(name, type, help, unit);
+    if (metadata != null && metadata.isFresh(key, nowMs)) {
+      return;
+    }
+    MetadataLines.write(out, name, type, help, unit, nowMs);
+    stats.metadataKeys.add(key);
+  }
+
+  private static String utf8String(ProtoReader f, String what) {
+    int n = f.readLength();
+    if (!isUtf8(f.buf, f.pos, n)) {
+      throw ProtoReader.corrupt(what + " is not valid UTF-8");
+    }
+    String s = new String(f.buf, f.pos, n, StandardCharsets.UTF_8);
+    f.pos += n;
+    return s;
+  }
+
+  // ---- Remote write 2.0 ----------------------------------------------------------------------
+
+  // Symbol table of the current 2.0 request: offset and length of each symbol in the buffer.
+  private int[] symbols = new int[2 * 256];
+  private int[] refs = new int[64];
+  private long[] metadataSeen = new long[4];
+
+  /**
+   * Remote write 2.0 ({@code io.prometheus.write.v2.Request}): labels are pairs of references
+   * into a per-request symbol table ({@code symbols[0]} must be ""). Everything after the label
+   * lookup — validation, relabeling, line protocol, special values, limits — is the 1.0 path.
+   * Per-series metadata is written once per metric per request (and skipped when {@code metadata}
+   * already has it).
+   */
+  public void decodeV2(byte[] buf, int off, int len, RemoteWriteConfig limits, LineBuffer out, WriteStats stats,
+      MetadataLines metadata, long nowMs) {
+    stats.clear();
+    // Pass 1: the symbol table (proto3 allows it after the series, so it is read first).
+    ProtoReader r = request.reset(buf, off, len);
+    int nSymbols = 0;
+    while (r.hasMore()) {
+      int tag = r.readTag();
+      if (tag == (4 << 3 | ProtoReader.LEN)) {
+        int n = r.readLength();
+        if (symbols.length < 2 * (nSymbols + 1)) {
+          symbols = Arrays.copyOf(symbols, symbols.length * 2);
+        }
+        symbols[2 * nSymbols] = r.pos;
+        symbols[2 * nSymbols + 1] = n;
+        nSymbols++;
+        r.pos += n;
+      } else {
+        if ((tag >>> 3) == 4 || (tag >>> 3) == 5) {
+          expectWire(tag & 7, ProtoReader.LEN, (tag >>> 3) == 4 ? "Request.symbols" : "Request.timeseries");
+        }
+        r.skip(tag & 7);
+      }
+    }
+    if (nSymbols > 0 && symbols[1] != 0) {
+      throw new InvalidWriteException(Reason.INVALID_LABELS, "symbols[0] must be the empty string");
+    }
+    int seenWords = (nSymbols >>> 6) + 1;
+    if (metadataSeen.length < seenWords) {
+      metadataSeen = new long[seenWords];
+    } else {
+      Arrays.fill(metadataSeen, 0, seenWords, 0);
+    }
+    // Pass 2: the series.
+    r.reset(buf, off, len);
+    while (r.hasMore()) {
+      int tag = r.readTag();
+      if (tag != (5 << 3 | ProtoReader.LEN)) {
+        r.skip(tag & 7);
+        continue;
+      }
+      int n = r.readLength();
+      if (++stats.series > limits.maxSeriesPerRequest()) {
+        throw new InvalidWriteException(
+            Reason.TOO_MANY_SERIES,
+            "request has more than " + limits.maxSeriesPerRequest() + " series (remote_write.max_series_per_request)");
+      }
+      decodeSeriesV2(buf, r.pos, n, nSymbols, limits, out, stats, metadata, nowMs);
+      r.pos += n;
+    }
+  }
+
+  private void decodeSeriesV2(byte[] buf, int off, int len, int nSymbols, RemoteWriteConfig limits, LineBuffer out,
+      WriteStats stats, MetadataLines metadata, long nowMs) {
+    ProtoReader s = series.reset(buf, off, len);
+    int nRefs = 0;
+    int nSamples = 0;
+    int metaOff = -1;
+    int metaLen = 0;
+    while (s.hasMore()) {
+      int tag = s.readTag();
+      int fieldNo = tag >>> 3;
+      int wire = tag & 7;
+      if (fieldNo == 1 && wire == ProtoReader.LEN) {
+        // packed uint32 refs (the normal encoding)
+        int n = s.readLength();
+        int end = s.pos + n;
+        ProtoReader f = field.reset(buf, s.pos, n);
+        while (f.hasMore()) {
+          nRefs = addRef(f.readVarint(), nRefs, nSymbols, limits);
+        }
+        s.pos = end;
+      } else if (fieldNo == 1 && wire == ProtoReader.VARINT) {
+        // unpacked: parsers must accept both encodings of a repeated scalar
+        nRefs = addRef(s.readVarint(), nRefs, nSymbols, limits);
+      } else if (fieldNo == 2) {
+        expectWire(wire, ProtoReader.LEN, "TimeSeries.samples");
+        nSamples++;
+        s.skip(wire);
+      } else if (fieldNo == 3 && wire == ProtoReader.LEN) {
+        stats.histograms++;
+        s.skip(wire);
+      } else if (fieldNo == 4 && wire == ProtoReader.LEN) {
+        stats.exemplars++;
+        s.skip(wire);
+      } else if (fieldNo == 5 && wire == ProtoReader.LEN) {
+        metaLen = s.readLength();
+        metaOff = s.pos;
+        s.pos += metaLen;
+      } else {
+        s.skip(wire);
+      }
+    }
+    if ((nRefs & 1) != 0) {
+      throw new InvalidWriteException(
+          Reason.INVALID_LABELS, "labels_refs has an odd number of entries (" + nRefs + "): refs come in name/value pairs");
+    }
+    int nLabels = nRefs / 2;
+    if (labels.length < L * nLabels) {
+      labels = Arrays.copyOf(labels, Math.max(labels.length * 2, L * nLabels));
+    }
+    for (int i = 0; i < nLabels; i++) {
+      int nameRef = refs[2 * i];
+      int valueRef = refs[2 * i + 1];
+      labels[L * i] = symbols[2 * nameRef];
+      labels[L * i + 1] = symbols[2 * nameRef + 1];
+      labels[L * i + 2] = symbols[2 * valueRef];
+      labels[L * i + 3] = symbols[2 * valueRef + 1];
+    }
+    int nameIdx = emitSeries(buf, off, len, nLabels, nSamples, limits, out, stats);
+    if (metaOff >= 0) {
+      int nameRef = refs[2 * nameIdx + 1];
+      if ((metadataSeen[nameRef >>> 6] & (1L << nameRef)) == 0) {
+        metadataSeen[nameRef >>> 6] |= 1L << nameRef;
+        readMetadataV2(buf, metaOff, metaLen, nSymbols, symbolString(buf, nameRef), out, stats, metadata, nowMs);
+      }
+    }
+  }
+
+  private int addRef(long ref, int nRefs, int nSymbols, RemoteWriteConfig limits) {
+    if (ref >= nSymbols) {
+      throw new InvalidWriteException(
+          Reason.INVALID_LABELS, "labels_refs entry " + ref + " is out of range: the request has " + nSymbols + " symbols");
+    }
+    if (nRefs == 2 * limits.maxLabelsPerSeries()) {
+      throw new InvalidWriteException(
+          Reason.LIMIT_LABELS,
+          "series has more than " + limits.maxLabelsPerSeries() + " labels (remote_write.max_labels_per_series)");
+    }
+    if (refs.length == nRefs) {
+      refs = Arrays.copyOf(refs, refs.length * 2);
+    }
+    refs[nRefs] = (int) ref;
+    return nRefs + 1;
+  }
+
+  /** {@code Metadata{type=1, help_ref=3, unit_ref=4}}. */
+  private void readMetadataV2(byte[] buf, int off, int len, int nSymbols, String metric, LineBuffer out,
+      WriteStats stats, MetadataLines metadata, long nowMs) {
+    ProtoReader f = field.reset(buf, off, len);
+    int type = 0;
+    long helpRef = 0;
+    long unitRef = 0;
+    while (f.hasMore()) {
+      int tag = f.readTag();
+      switch (tag) {
+        case 1 << 3 | ProtoReader.VARINT -> type = (int) f.readVarint();
+        case 3 << 3 | ProtoReader.VARINT -> helpRef = f.readVarint();
+        case 4 << 3 | ProtoReader.VARINT -> unitRef = f.readVarint();
+        default -> f.skip(tag & 7);
+      }
+    }
+    if (helpRef >= nSymbols || unitRef >= nSymbols) {
+      throw new InvalidWriteException(Reason.INVALID_LABELS,
+          "metadata of " + metric + " refers to symbol " + Math.max(helpRef, unitRef) + " of " + nSymbols);
+    }
+    stats.metadata++;
+    String help = symbolString(buf, (int) helpRef);
+    String unit = symbolString(buf, (int) unitRef);
+    if (!isUtf8(buf, symbols[2 * (int) helpRef], symbols[2 * (int) helpRef + 1])) {
+      throw ProtoReader.corrupt("Metadata help of " + metric + " is not valid UTF-8");
+    }
+    writeMetadata(out, stats, metadata, nowMs, metric, MetadataLines.typeName(type), help, unit);
+  }
+
+  private String symbolString(byte[] buf, int ref) {
+    return new String(buf, symbols[2 * ref], symbols[2 * ref + 1], StandardCharsets.UTF_8);
+  }
+
+  // ---- Shared by 1.0 and 2.0 ----------------------------------------------------------------
 
   private void decodeSeries(byte[] buf, int off, int len, RemoteWriteConfig limits, LineBuffer out, WriteStats stats) {
     ProtoReader s = series.reset(buf, off, len);
@@ -105,36 +353,38 @@ public final class RemoteWriteDecoder {
         s.skip(wire);
       }
     }
+    emitSeries(buf, off, len, nLabels, nSamples, limits, out, stats);
+  }
+
+  /**
+   * Validates the labels collected in {@link #labels}, then writes the series key once and one
+   * line per sample (read from field 2 of the series message {@code buf[off, off+len)}, which is
+   * {@code samples} in both 1.0 and 2.0). Returns the index of {@code __name__}.
+   */
+  private int emitSeries(byte[] buf, int off, int len, int nLabels, int nSamples, RemoteWriteConfig limits,
+      LineBuffer out, WriteStats stats) {
     int nameIdx = validateLabels(buf, nLabels, limits);
     if (nSamples == 0) {
-      return;
+      return nameIdx;
     }
-    if ((long) stats.samples + nSamples > limits.maxSamplesPerRequest()) {
+    if ((long) stats.samples + stats.droppedByRelabel + nSamples > limits.maxSamplesPerRequest()) {
       throw new InvalidWriteException(
           Reason.TOO_MANY_SAMPLES,
           "request has more than " + limits.maxSamplesPerRequest() + " samples (remote_write.max_samples_per_request)");
     }
 
-    // The series key, written once: measurement, then every non-empty label as a tag, in the
-    // label order the sender already sorted (InfluxDB's preferred tag order is the same bytes order).
     int prefixStart = out.length();
-    int[] l = labels;
-    out.put(buf, l[4 * nameIdx + 2], l[4 * nameIdx + 3]);
-    for (int i = 0; i < nLabels; i++) {
-      int vLen = l[4 * i + 3];
-      if (vLen == 0) {
-        continue; // Prometheus: an empty label value is the same as no label
-      }
-      out.put((byte) ',');
-      TagValues.writeKey(out, buf, l[4 * i], l[4 * i + 1]);
-      out.put((byte) '=');
-      TagValues.write(out, buf, l[4 * i + 2], vLen);
+    Relabeler relabel = limits.writeRelabel();
+    if (relabel.isEmpty()) {
+      writeSeriesKey(buf, nLabels, nameIdx, out);
+    } else if (!writeRelabeledSeriesKey(relabel, buf, nLabels, out)) {
+      stats.droppedByRelabel += nSamples;
+      return nameIdx;
     }
-    out.put((byte) ' ');
     int prefixLen = out.length() - prefixStart;
 
     // Second pass over the same bytes: the samples (proto3 allows fields in any order).
-    s.reset(buf, off, len);
+    ProtoReader s = series.reset(buf, off, len);
     boolean first = true;
     while (s.hasMore()) {
       int tag = s.readTag();
@@ -179,10 +429,73 @@ public final class RemoteWriteDecoder {
       out.put((byte) ' ').putLong(ts).put((byte) '\n');
     }
     stats.samples += nSamples;
+    return nameIdx;
+  }
+
+
+  /**
+   * The series key, written once per series straight from the request bytes: measurement, then
+   * every non-empty label as a tag, in the label order the sender already sorted (InfluxDB's
+   * preferred tag order is the same byte order).
+   */
+  private void writeSeriesKey(byte[] buf, int nLabels, int nameIdx, LineBuffer out) {
+    int[] l = labels;
+    out.put(buf, l[L * nameIdx + 2], l[L * nameIdx + 3]);
+    for (int i = 0; i < nLabels; i++) {
+      int vLen = l[L * i + 3];
+      if (vLen == 0) {
+        continue; // Prometheus: an empty label value is the same as no label
+      }
+      out.put((byte) ',');
+      TagValues.writeKey(out, buf, l[L * i], l[L * i + 1]);
+      out.put((byte) '=');
+      TagValues.write(out, buf, l[L * i + 2], vLen, l[L * i + 4]);
+    }
+    out.put((byte) ' ');
+  }
+
+  /**
+   * The series key after write_relabel_configs: the slow path, through {@link Labels}. Returns
+   * false when the rules dropped the series, or left it without a storable metric name or with an
+   * invalid label name (Prometheus would send such a series; no receiver could store it).
+   */
+  private boolean writeRelabeledSeriesKey(Relabeler relabel, byte[] buf, int nLabels, LineBuffer out) {
+    Labels.Builder b = builder.clear();
+    int[] l = labels;
+    for (int i = 0; i < nLabels; i++) {
+      b.set(new String(buf, l[L * i], l[L * i + 1], StandardCharsets.UTF_8),
+          new String(buf, l[L * i + 2], l[L * i + 3], StandardCharsets.UTF_8));
+    }
+    Labels result = relabel.apply(b.build());
+    if (result == null) {
+      return false;
+    }
+    String name = result.metricName();
+    byte[] nameBytes = name.getBytes(StandardCharsets.UTF_8);
+    if (!isMetricName(nameBytes, 0, nameBytes.length)) {
+      return false;
+    }
+    for (int i = 0; i < result.size(); i++) {
+      byte[] k = result.name(i).getBytes(StandardCharsets.UTF_8);
+      if (!isLabelName(k, 0, k.length)) {
+        return false;
+      }
+    }
+    out.put(nameBytes);
+    for (int i = 0; i < result.size(); i++) {
+      byte[] k = result.name(i).getBytes(StandardCharsets.UTF_8);
+      byte[] v = result.value(i).getBytes(StandardCharsets.UTF_8);
+      out.put((byte) ',');
+      TagValues.writeKey(out, k, 0, k.length);
+      out.put((byte) '=');
+      TagValues.write(out, v, 0, v.length);
+    }
+    out.put((byte) ' ');
+    return true;
   }
 
   private void readLabel(byte[] buf, int off, int len, int index) {
-    if (labels.length < 4 * (index + 1)) {
+    if (labels.length < L * (index + 1)) {
       labels = Arrays.copyOf(labels, labels.length * 2);
     }
     ProtoReader f = field.reset(buf, off, len);
@@ -212,10 +525,10 @@ public final class RemoteWriteDecoder {
       }
     }
     int[] l = labels;
-    l[4 * index] = nameOff;
-    l[4 * index + 1] = nameLen;
-    l[4 * index + 2] = valueOff;
-    l[4 * index + 3] = valueLen;
+    l[L * index] = nameOff;
+    l[L * index + 1] = nameLen;
+    l[L * index + 2] = valueOff;
+    l[L * index + 3] = valueLen;
   }
 
   /** Checks the label set; returns the index of {@code __name__}. */
@@ -223,10 +536,10 @@ public final class RemoteWriteDecoder {
     int[] l = labels;
     int nameIdx = -1;
     for (int i = 0; i < n; i++) {
-      int no = l[4 * i];
-      int nl = l[4 * i + 1];
-      int vo = l[4 * i + 2];
-      int vl = l[4 * i + 3];
+      int no = l[L * i];
+      int nl = l[L * i + 1];
+      int vo = l[L * i + 2];
+      int vl = l[L * i + 3];
       if (nl == 0) {
         throw invalidLabels("empty label name", buf, n);
       }
@@ -242,11 +555,13 @@ public final class RemoteWriteDecoder {
       if (!isLabelName(buf, no, nl)) {
         throw invalidLabels("invalid label name \"" + str(buf, no, nl) + "\"", buf, n);
       }
-      if (!isUtf8(buf, vo, vl)) {
+      int flags = TagValues.classify(buf, vo, vl);
+      l[L * i + 4] = flags;
+      if ((flags & TagValues.NON_ASCII) != 0 && !isUtf8(buf, vo, vl)) {
         throw invalidLabels("value of label \"" + str(buf, no, nl) + "\" is not valid UTF-8", buf, n);
       }
       if (i > 0) {
-        int c = Arrays.compareUnsigned(buf, l[4 * (i - 1)], l[4 * (i - 1)] + l[4 * (i - 1) + 1], buf, no, no + nl);
+        int c = Arrays.compareUnsigned(buf, l[L * (i - 1)], l[L * (i - 1)] + l[L * (i - 1) + 1], buf, no, no + nl);
         if (c == 0) {
           throw invalidLabels("duplicate label name \"" + str(buf, no, nl) + "\"", buf, n);
         }
@@ -258,11 +573,11 @@ public final class RemoteWriteDecoder {
         nameIdx = i;
       }
     }
-    if (nameIdx < 0 || l[4 * nameIdx + 3] == 0) {
+    if (nameIdx < 0 || l[L * nameIdx + 3] == 0) {
       throw invalidLabels("series has no metric name (__name__)", buf, n);
     }
-    if (!isMetricName(buf, l[4 * nameIdx + 2], l[4 * nameIdx + 3])) {
-      throw invalidLabels("invalid metric name \"" + str(buf, l[4 * nameIdx + 2], l[4 * nameIdx + 3]) + "\"", buf, n);
+    if (!isMetricName(buf, l[L * nameIdx + 2], l[L * nameIdx + 3])) {
+      throw invalidLabels("invalid metric name \"" + str(buf, l[L * nameIdx + 2], l[L * nameIdx + 3]) + "\"", buf, n);
     }
     return nameIdx;
   }
@@ -278,8 +593,8 @@ public final class RemoteWriteDecoder {
       if (i > 0) {
         sb.append(", ");
       }
-      sb.append(str(buf, labels[4 * i], labels[4 * i + 1])).append("=\"");
-      String v = str(buf, labels[4 * i + 2], labels[4 * i + 3]);
+      sb.append(str(buf, labels[L * i], labels[L * i + 1])).append("=\"");
+      String v = str(buf, labels[L * i + 2], labels[L * i + 3]);
       sb.append(v.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n")).append('"');
     }
     return sb.append('}').toString();

@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.promgate.config.PromgateConfig;
 import io.promgate.config.RemoteWriteConfig;
 import io.promgate.influx.LineBuffer;
+import io.promgate.influx.LineBufferPool;
 import io.promgate.influx.StorageException;
 import io.promgate.influx.WriteBatcher;
 import io.promgate.metrics.Metrics;
@@ -31,8 +32,47 @@ import org.jboss.logging.Logger;
  * 503 + Retry-After for overload and storage trouble (Prometheus retries, nothing is lost).
  */
 public final class WriteHandler implements Handler<RoutingContext> {
+  /**
+   * The remote-write protocol versions, chosen by {@code Content-Type} (SPEC §1–2). Each knows
+   * its version header and whether 2xx answers must report what was written.
+   */
+  enum Protocol {
+    V1("0.1.0"),
+    V2("2.0.0");
+
+    final String version;
+
+    Protocol(String version) {
+      this.version = version;
+    }
+
+    /** null when the type names neither protocol. */
+    static Protocol of(String contentType) {
+      if (contentType == null) {
+        return V1; // Prometheus always sends one; curl users get 1.0
+      }
+      String t = contentType.toLowerCase(java.util.Locale.ROOT).replace(" ", "");
+      if (t.equals("application/x-protobuf")) {
+        return V1;
+      }
+      if (!t.startsWith("application/x-protobuf;")) {
+        return null;
+      }
+      if (!t.contains("proto=") || t.contains("proto=prometheus.writerequest")) {
+        return V1;
+      }
+      return t.contains("proto=io.prometheus.write.v2.request") ? V2 : null;
+    }
+  }
+
   private static final Logger LOG = Logger.getLogger(WriteHandler.class);
   private static final ThreadLocal<RemoteWriteDecoder> DECODER = ThreadLocal.withInitial(RemoteWriteDecoder::new);
+  // Decompression happens synchronously on the event-loop thread, so one scratch array per thread
+  // serves every request; requests above the cap decompress into a one-off array instead.
+  private static final int MAX_SCRATCH = 16 << 20;
+  private static final ThreadLocal<byte[][]> SCRATCH = ThreadLocal.withInitial(() -> new byte[][] {new byte[64 << 10]});
+  private final LineBufferPool buffers = new LineBufferPool(64, 64 << 20);
+  private final MetadataLines metadata = new MetadataLines();
 
   private final Supplier<PromgateConfig> config;
   private final Supplier<WriteBatcher> storage;
@@ -57,10 +97,11 @@ public final class WriteHandler implements Handler<RoutingContext> {
       return;
     }
     long start = System.nanoTime();
+    Protocol protocol;
     try {
-      checkHeaders(req, limits);
+      protocol = checkHeaders(req, limits);
     } catch (InvalidWriteException e) {
-      answer(rc, limits, start, 0, e);
+      answer(rc, Protocol.V1, limits, start, null, e);
       return;
     }
     String cl = req.getHeader("Content-Length");
@@ -80,7 +121,7 @@ public final class WriteHandler implements Handler<RoutingContext> {
       }
       if ((long) body.length() + chunk.length() > limits.maxBodyBytes()) {
         refused[0] = true;
-        answer(rc, limits, start, 0, tooLarge(limits));
+        answer(rc, protocol, limits, start, null, tooLarge(limits));
         return;
       }
       body.appendBuffer(chunk);
@@ -95,13 +136,13 @@ public final class WriteHandler implements Handler<RoutingContext> {
     req.endHandler(v -> {
       if (!refused[0]) {
         refused[0] = true;
-        process(rc, limits, body, start);
+        process(rc, protocol, limits, body, start);
       }
     });
     req.resume();
   }
 
-  private void process(RoutingContext rc, RemoteWriteConfig limits, Buffer body, long start) {
+  private void process(RoutingContext rc, Protocol protocol, RemoteWriteConfig limits, Buffer body, long start) {
     WriteStats stats = new WriteStats();
     LineBuffer lines;
     try {
@@ -116,53 +157,94 @@ public final class WriteHandler implements Handler<RoutingContext> {
         raw = body.getBytes();
         off = 0;
       }
-      byte[] pb = SnappyBlock.decompress(raw, off, len, limits.maxDecompressedBytes());
+      int n = SnappyBlock.declaredLength(raw, off, len, limits.maxDecompressedBytes());
+      byte[][] scratch = SCRATCH.get();
+      byte[] pb = scratch[0];
+      if (pb.length < n) {
+        pb = new byte[n];
+        if (n <= MAX_SCRATCH) {
+          scratch[0] = pb;
+        }
+      }
+      SnappyBlock.decompressInto(raw, off, len, pb);
       // Line protocol is larger than the protobuf it comes from: the label text is repeated per sample.
-      lines = new LineBuffer(Math.max(1024, pb.length * 3));
-      DECODER.get().decode(pb, 0, pb.length, limits, lines, stats);
+      lines = buffers.acquire(Math.max(1024, n * 3));
+      try {
+        long now = System.currentTimeMillis();
+        if (protocol == Protocol.V2) {
+          DECODER.get().decodeV2(pb, 0, n, limits, lines, stats, metadata, now);
+        } else {
+          DECODER.get().decode(pb, 0, n, limits, lines, stats, metadata, now);
+        }
+      } catch (InvalidWriteException e) {
+        buffers.release(lines);
+        throw e;
+      }
     } catch (InvalidWriteException e) {
-      answer(rc, limits, start, 0, e);
+      answer(rc, protocol, limits, start, null, e);
       return;
     }
-    metrics.samplesReceived.increment(stats.samples);
+    metrics.samplesReceived.increment(stats.samples + stats.droppedByRelabel);
+    metrics.droppedByRelabel.increment(stats.droppedByRelabel);
     metrics.nonFiniteSamples.increment(stats.nonFiniteSamples);
     metrics.histogramsDropped.increment(stats.histograms);
     metrics.exemplarsDropped.increment(stats.exemplars);
     Context ctx = Vertx.currentContext();
+    LineBuffer submitted = lines;
     storage.get().submit(lines.array(), lines.length()).onComplete(ar -> {
+      buffers.release(submitted);
       if (ctx == null || ctx == Vertx.currentContext()) {
-        stored(rc, limits, start, stats, ar);
+        stored(rc, protocol, limits, start, stats, ar);
       } else {
-        ctx.runOnContext(x -> stored(rc, limits, start, stats, ar));
+        ctx.runOnContext(x -> stored(rc, protocol, limits, start, stats, ar));
       }
     });
   }
 
-  private void stored(RoutingContext rc, RemoteWriteConfig limits, long start, WriteStats stats, AsyncResult<Void> ar) {
+  private void stored(RoutingContext rc, Protocol protocol, RemoteWriteConfig limits, long start, WriteStats stats,
+      AsyncResult<Void> ar) {
     if (ar.succeeded()) {
       metrics.samplesStored.increment(stats.samples);
-      answer(rc, limits, start, stats.samples, null);
+      if (!stats.metadataKeys.isEmpty()) {
+        metadata.confirm(stats.metadataKeys, System.currentTimeMillis());
+      }
+      answer(rc, protocol, limits, start, stats, null);
     } else {
       if (ar.cause() instanceof StorageException se && se.kind() == StorageException.Kind.REJECTED) {
         metrics.samplesRejectedByStorage.increment(stats.samples);
       } else {
         metrics.samplesUnavailableStorage.increment(stats.samples);
       }
-      answer(rc, limits, start, stats.samples, ar.cause());
+      answer(rc, protocol, limits, start, stats, ar.cause());
     }
   }
 
-  /** The only place remote-write outcomes become HTTP statuses. */
-  private void answer(RoutingContext rc, RemoteWriteConfig limits, long start, int samples, Throwable error) {
+  /**
+   * The only place remote-write outcomes become HTTP statuses. A 2.0 success reports what was
+   * stored in the {@code X-Prometheus-Remote-Write-*-Written} headers (2.0 senders treat a 2xx
+   * without them as a failure); histograms and exemplars are not stored, so they report 0.
+   */
+  private void answer(RoutingContext rc, Protocol protocol, RemoteWriteConfig limits, long start, WriteStats stats,
+      Throwable error) {
     metrics.inFlight.decrementAndGet();
     metrics.duration.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+    HttpServerResponse resp = rc.response();
+    if (!resp.ended()) {
+      resp.putHeader("X-Prometheus-Remote-Write-Version", protocol.version);
+    }
     if (error == null) {
       metrics.answered(204);
-      if (!rc.response().ended()) {
-        rc.response().setStatusCode(204).end();
+      if (!resp.ended()) {
+        if (protocol == Protocol.V2) {
+          resp.putHeader("X-Prometheus-Remote-Write-Samples-Written", String.valueOf(stats.samples))
+              .putHeader("X-Prometheus-Remote-Write-Histograms-Written", "0")
+              .putHeader("X-Prometheus-Remote-Write-Exemplars-Written", "0");
+        }
+        resp.setStatusCode(204).end();
       }
       return;
     }
+    int samples = stats == null ? 0 : stats.samples;
     if (error instanceof InvalidWriteException e) {
       metrics.rejected(e.reason());
       reply(rc, e.status(), limits, e.getMessage());
@@ -194,7 +276,7 @@ public final class WriteHandler implements Handler<RoutingContext> {
     resp.end(message.replace('\n', ' ') + "\n");
   }
 
-  private static void checkHeaders(HttpServerRequest req, RemoteWriteConfig limits) {
+  private static Protocol checkHeaders(HttpServerRequest req, RemoteWriteConfig limits) {
     String enc = req.getHeader("Content-Encoding");
     if (enc == null || !enc.trim().equalsIgnoreCase("snappy")) {
       throw new InvalidWriteException(
@@ -203,16 +285,13 @@ public final class WriteHandler implements Handler<RoutingContext> {
               + ": remote write bodies must be snappy block compressed (Content-Encoding: snappy)");
     }
     String type = req.getHeader("Content-Type");
-    if (type != null) {
-      String t = type.toLowerCase(java.util.Locale.ROOT).replace(" ", "");
-      boolean v1 = t.equals("application/x-protobuf")
-          || t.startsWith("application/x-protobuf;") && (!t.contains("proto=") || t.contains("proto=prometheus.writerequest"));
-      if (!v1) {
-        throw new InvalidWriteException(
-            Reason.UNSUPPORTED_CONTENT_TYPE,
-            "unsupported Content-Type \"" + type + "\": accepted is application/x-protobuf"
-                + " (remote write 1.0, proto=prometheus.WriteRequest)");
-      }
+    Protocol protocol = Protocol.of(type);
+    if (protocol == null) {
+      throw new InvalidWriteException(
+          Reason.UNSUPPORTED_CONTENT_TYPE,
+          "unsupported Content-Type \"" + type + "\": accepted are application/x-protobuf"
+              + " (remote write 1.0, proto=prometheus.WriteRequest) and"
+              + " application/x-protobuf;proto=io.prometheus.write.v2.Request (remote write 2.0)");
     }
     String cl = req.getHeader("Content-Length");
     if (cl != null) {
@@ -224,6 +303,7 @@ public final class WriteHandler implements Handler<RoutingContext> {
         // malformed Content-Length is refused by the HTTP layer itself
       }
     }
+    return protocol;
   }
 
   private static InvalidWriteException tooLarge(RemoteWriteConfig limits) {

@@ -8,8 +8,13 @@ public final class WriteStats {
   public int histograms;
   public int exemplars;
   public int metadata;
+  /** Samples of series that write_relabel_configs dropped (or left without a valid name). */
+  public int droppedByRelabel;
+  /** Metadata entries written into this request's lines, to be remembered once InfluxDB acked them. */
+  public final java.util.List<String> metadataKeys = new java.util.ArrayList<>();
 
   public void clear() {
-    series = samples = nonFiniteSamples = histograms = exemplars = metadata = 0;
+    series = samples = nonFiniteSamples = histograms = exemplars = metadata = droppedByRelabel = 0;
+    metadataKeys.clear();
   }
 }

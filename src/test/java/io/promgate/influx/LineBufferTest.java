@@ -19,7 +19,12 @@ class LineBufferTest {
     SplittableRandom rnd = new SplittableRandom(42);
     LineBuffer b = new LineBuffer(64);
     for (int i = 0; i < 1_000_000; i++) {
-      double d = i % 2 == 0 ? Double.longBitsToDouble(rnd.nextLong()) : rnd.nextInt(-1_000_000, 1_000_000) / 8.0;
+      double d = switch (i % 4) {
+        case 0 -> Double.longBitsToDouble(rnd.nextLong());
+        case 1 -> rnd.nextInt(-1_000_000, 1_000_000) / 8.0;
+        case 2 -> rnd.nextInt(-1_000_000, 1_000_000) / Math.pow(10, rnd.nextInt(1, 18));
+        default -> rnd.nextDouble() * Math.pow(10, rnd.nextInt(-20, 20));
+      };
       if (!Double.isFinite(d)) {
         continue;
       }
@@ -37,5 +42,11 @@ class LineBufferTest {
     assertEquals("0.25", new LineBuffer(1).putDouble(0.25).toStringUtf8());
     assertEquals("9007199254740991", new LineBuffer(1).putDouble(0x1p53 - 1).toStringUtf8());
     assertEquals("9.007199254740992E15", new LineBuffer(1).putDouble(0x1p53).toStringUtf8());
+    assertEquals("0.1", new LineBuffer(1).putDouble(0.1).toStringUtf8());
+    assertEquals("0.05", new LineBuffer(1).putDouble(0.05).toStringUtf8());
+    assertEquals("-12.75", new LineBuffer(1).putDouble(-12.75).toStringUtf8());
+    assertEquals("0.00001", new LineBuffer(1).putDouble(1e-5).toStringUtf8());
+    assertEquals("1.000000000000001", new LineBuffer(1).putDouble(1.000000000000001).toStringUtf8());
+    assertEquals("0.30000000000000004", new LineBuffer(1).putDouble(0.1 + 0.2).toStringUtf8());
   }
 }

@@ -73,6 +73,16 @@ final class ServerProcess {
    * log tail if the process exits first or the timeout passes (then the process is killed).
    */
   synchronized void start(String readyUrl, int readyStatus, Duration timeout) {
+    start(readyUrl + " answered " + readyStatus, readyUrl + " did not answer " + readyStatus,
+        () -> Http.answers(readyUrl, readyStatus), timeout);
+  }
+
+  /** Starts the process and waits until {@code ready} holds ({@code what} names it in errors). */
+  synchronized void start(String what, java.util.function.BooleanSupplier ready, Duration timeout) {
+    start(what, "no " + what, ready, timeout);
+  }
+
+  private void start(String what, String notReady, java.util.function.BooleanSupplier ready, Duration timeout) {
     if (process != null && process.isAlive()) {
       throw new IllegalStateException(name + " is already running");
     }
@@ -87,16 +97,14 @@ final class ServerProcess {
       throw new UncheckedIOException("cannot run " + command, e);
     }
     long deadline = System.nanoTime() + timeout.toNanos();
-    while (!Http.answers(readyUrl, readyStatus)) {
+    while (!ready.getAsBoolean()) {
       if (!process.isAlive()) {
         throw new IllegalStateException(
             name
                 + " exited with "
                 + process.exitValue()
                 + " before "
-                + readyUrl
-                + " answered "
-                + readyStatus
+                + what
                 + "; command "
                 + command
                 + "; log tail:\n"
@@ -107,9 +115,7 @@ final class ServerProcess {
         throw new IllegalStateException(
             name
                 + ": "
-                + readyUrl
-                + " did not answer "
-                + readyStatus
+                + notReady
                 + " within "
                 + timeout
                 + "; log tail:\n"
@@ -117,6 +123,14 @@ final class ServerProcess {
       }
       sleep(100);
     }
+  }
+
+  /** The OS process id, for tests that send signals (SIGHUP). */
+  long pid() {
+    if (process == null) {
+      throw new IllegalStateException("not started");
+    }
+    return process.pid();
   }
 
   boolean isAlive() {
@@ -143,6 +157,15 @@ final class ServerProcess {
   synchronized void close() {
     stop();
     deleteRecursively(dir);
+  }
+
+  /** Whether the process's output so far contains {@code text}. */
+  boolean logContains(String text) {
+    try {
+      return Files.exists(log) && Files.readString(log).contains(text);
+    } catch (IOException e) {
+      return false;
+    }
   }
 
   String logTail() {

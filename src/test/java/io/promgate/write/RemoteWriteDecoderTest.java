@@ -97,14 +97,15 @@ class RemoteWriteDecoderTest {
   }
 
   @Test
-  void decode_metadataOnlyRequest_writesNothingAndCountsMetadata() {
+  void decode_metadataOnlyRequest_writesOnlyTheMetadataPoint() {
     Remote.WriteRequest req = Remote.WriteRequest.newBuilder()
         .addMetadata(Remote.MetricMetadata.newBuilder().setMetricFamilyName("up").setHelp("h")
             .setType(Remote.MetricMetadata.MetricType.GAUGE))
         .build();
     WriteStats stats = new WriteStats();
-    assertEquals("", decode(req, stats));
+    assertEquals("%pg:metadata,metric=up type=\"gauge\",help=\"h\",unit=\"\" 0\n", decode(req, stats));
     assertEquals(1, stats.metadata);
+    assertEquals(0, stats.samples);
   }
 
   @Test
@@ -287,5 +288,31 @@ class RemoteWriteDecoderTest {
     LineBuffer out = new LineBuffer(16);
     d.decode(good, 0, good.length, LIMITS, out, new WriteStats());
     assertEquals("m,__name__=m value=1 1\n", out.toStringUtf8());
+  }
+
+  @Test
+  void decode_writeRelabelConfigs_dropAndRewriteBeforeStorage() throws Exception {
+    RemoteWriteConfig relabel = io.promgate.config.PromgateConfig.parse("t", """
+        remote_write:
+          write_relabel_configs:
+            - source_labels: [__name__]
+              regex: go_.*
+              action: drop
+            - source_labels: [instance]
+              regex: '([^:]+):.*'
+              target_label: host
+            - regex: instance
+              action: labeldrop
+        """).remoteWrite();
+    byte[] pb = Remote.WriteRequest.newBuilder()
+        .addTimeseries(series("__name__", "go_goroutines", "instance", "a:1", "|", "5", "1", "6", "2"))
+        .addTimeseries(series("__name__", "up", "instance", "b:9090", "job", "j", "|", "1", "3"))
+        .build().toByteArray();
+    LineBuffer out = new LineBuffer(16);
+    WriteStats stats = new WriteStats();
+    new RemoteWriteDecoder().decode(pb, 0, pb.length, relabel, out, stats);
+    assertEquals("up,__name__=up,host=b,job=j value=1 3\n", out.toStringUtf8());
+    assertEquals(1, stats.samples);
+    assertEquals(2, stats.droppedByRelabel);
   }
 }

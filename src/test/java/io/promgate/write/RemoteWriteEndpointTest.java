@@ -223,7 +223,7 @@ class RemoteWriteEndpointTest {
   @Test
   void write_jsonContentType_415() {
     assertRefused(postRaw(write.toString(), new byte[] {1}, "Content-Type", "application/json", "Content-Encoding", "snappy"), 415,
-        "unsupported Content-Type \"application/json\": accepted is application/x-protobuf (remote write 1.0, proto=prometheus.WriteRequest)");
+        "unsupported Content-Type \"application/json\": accepted are application/x-protobuf (remote write 1.0, proto=prometheus.WriteRequest) and application/x-protobuf;proto=io.prometheus.write.v2.Request (remote write 2.0)");
   }
 
   @Test

@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# End-to-end ingest benchmark: the same Prometheus-like remote-write load (src/test/java/io/promgate/bench/IngestLoad.java) against
+# (a) promgate → InfluxDB and (b) InfluxDB 1.x's own /api/v1/prom/write, same InfluxDB, same run;
+# then counts what InfluxDB holds to check that every acknowledged sample is there.
+#
+#   scripts/bench-ingest.sh [SECONDS_PER_RUN=20] [SENDERS="8 64 200"] [SERIES=20000]
+#
+# Prints a markdown table (also written to target/bench-ingest.md) for BENCHMARKS.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib.sh
+SECS=${1:-20}
+SENDERS=${2:-"8 64 200"}
+SERIES=${3:-20000}
+PER_REQUEST=2000
+ensure_servers
+
+mvn_q() { ./mvnw -B -q -o "$@" >/dev/null 2>&1 || ./mvnw -B -q "$@"; }
+mvn_q package -DskipTests
+mvn_q test-compile org.apache.maven.plugins:maven-dependency-plugin:3.8.1:build-classpath \
+  -Dmdep.outputFile=target/bench.cp -Dmdep.includeScope=test
+CP="target/test-classes:target/classes:$(cat target/bench.cp)"
+
+DIR=$(mktemp -d -t promgate-bench.XXXXXX)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$DIR"; }
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+IPORT=$(free_port); RPORT=$(free_port); GPORT=$(free_port)
+cat >"$DIR/influxdb.conf" <<CONF
+reporting-disabled = true
+bind-address = "127.0.0.1:${RPORT}"
+[meta]
+  dir = "$DIR/meta"
+[data]
+  dir = "$DIR/data"
+  wal-dir = "$DIR/wal"
+  query-log-enabled = false
+[http]
+  bind-address = "127.0.0.1:${IPORT}"
+  log-enabled = false
+[logging]
+  level = "warn"
+CONF
+influxd run -config "$DIR/influxdb.conf" >"$DIR/influxdb.log" 2>&1 &
+pids+=($!)
+wait_http "http://127.0.0.1:${IPORT}/ping" 30
+IURL="http://127.0.0.1:${IPORT}"
+q() { curl -sS -G "$IURL/query" --data-urlencode "db=$1" --data-urlencode "q=$2"; }
+curl -sS -XPOST "$IURL/query" --data-urlencode "q=CREATE DATABASE gate" >/dev/null
+curl -sS -XPOST "$IURL/query" --data-urlencode "q=CREATE DATABASE own" >/dev/null
+
+cat >"$DIR/promgate.yml" <<CONF
+storage:
+  influxdb:
+    url: ${IURL}
+    database: gate
+CONF
+java -jar target/quarkus-app/quarkus-run.jar --config.file="$DIR/promgate.yml" \
+  --web.listen-address="127.0.0.1:${GPORT}" >"$DIR/promgate.log" 2>&1 &
+GPID=$!
+pids+=($GPID)
+wait_http "http://127.0.0.1:${GPORT}/-/ready" 60
+
+cpu_s() { awk '{print ($14+$15)/100}' "/proc/$1/stat"; }
+rss_mib() { awk '/VmHWM/ {printf "%.0f", $2/1024}' "/proc/$1/status"; }
+stored() { # $1 db, $2 metric prefix: how many points InfluxDB holds
+  q "$1" "SELECT count(\"value\") FROM /^$2_metric_.*/" |
+    python3 -c 'import json,sys; d=json.load(sys.stdin); print(sum(s["values"][0][1] for s in d["results"][0].get("series",[])))'
+}
+
+out=target/bench-ingest.md
+{
+  echo "| senders | target | samples/s | p50 ms | p99 ms | errors | acked | stored in InfluxDB | promgate CPU s | promgate peak RSS MiB |"
+  echo "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+} >"$out"
+run=0
+for n in $SENDERS; do
+  for target in promgate influxdb; do
+    run=$((run + 1))
+    prefix="r${run}"
+    if [[ $target == promgate ]]; then url="http://127.0.0.1:${GPORT}/api/v1/write"; db=gate; else url="$IURL/api/v1/prom/write?db=own"; db=own; fi
+    c0=$(cpu_s "$GPID")
+    line=$(java -Xmx1g -cp "$CP" io.promgate.bench.IngestLoad "$url" "$n" "$SECS" "$SERIES" "$PER_REQUEST" "$prefix" | head -1)
+    c1=$(cpu_s "$GPID")
+    sleep 1
+    st=$(stored "$db" "$prefix")
+    declare -A m=()
+    for kv in $line; do m[${kv%%=*}]=${kv#*=}; done
+    cpu="-"; rss="-"
+    if [[ $target == promgate ]]; then cpu=$(python3 -c "print(round($c1-$c0,1))"); rss=$(rss_mib "$GPID"); fi
+    echo "| $n | $target | ${m[samples_per_s]} | ${m[p50_ms]} | ${m[p99_ms]} | ${m[errors]} | ${m[samples]} | $st | $cpu | $rss |" | tee -a "$out"
+  done
+done
+echo
+echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(java -version 2>&1 | head -1), $(influxd version 2>/dev/null | head -1)"
+cat "$out"

@@ -1,0 +1,112 @@
+package io.promgate.testing;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The packaged promgate ({@code target/quarkus-app/quarkus-run.jar}, built by {@code mvn package})
+ * run as its users run it: a separate JVM with the Prometheus-style flags, on a free loopback
+ * port. For end-to-end tests (failsafe, {@code *IT}) that need several promgates or the real CLI.
+ */
+public final class PromgateProcess implements AutoCloseable {
+  private static final Path JAR = Path.of("target", "quarkus-app", "quarkus-run.jar");
+
+  private final ServerProcess process;
+  private final String url;
+  private final Path configFile;
+
+  private PromgateProcess(ServerProcess process, String url, Path configFile) {
+    this.process = process;
+    this.url = url;
+    this.configFile = configFile;
+  }
+
+  /** The promgate.yml this process was started with; rewrite it to test reloads. */
+  public Path configFile() {
+    return configFile;
+  }
+
+  /** Sends SIGHUP, which makes promgate reread its config file. */
+  public void sighup() {
+    try {
+      Process kill = new ProcessBuilder("kill", "-HUP", String.valueOf(process.pid())).inheritIO().start();
+      if (kill.waitFor() != 0) {
+        throw new IllegalStateException("kill -HUP failed");
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Starts promgate with {@code promgateYml} as its config file; returns once /-/healthy answers. */
+  public static PromgateProcess start(String promgateYml, String... extraFlags) {
+    if (!Files.isRegularFile(JAR)) {
+      throw new IllegalStateException(JAR + " is missing: run `./mvnw package` (or `verify`) first");
+    }
+    int port = FreePorts.next();
+    Path dir = ServerProcess.createTempDir("promgate-");
+    Path config = dir.resolve("promgate.yml");
+    try {
+      Files.writeString(config, promgateYml);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    List<String> command = new ArrayList<>(List.of(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-jar", JAR.toAbsolutePath().toString(),
+        "--config.file=" + config,
+        "--web.listen-address=127.0.0.1:" + port));
+    command.addAll(List.of(extraFlags));
+    ServerProcess process = new ServerProcess("promgate", command, dir);
+    String url = "http://127.0.0.1:" + port;
+    try {
+      // Quarkus logs "Listening on: http(s)://..." once serving; works for HTTPS without trusting its CA.
+      process.start("promgate listening", () -> process.logContains("Listening on: "), Duration.ofSeconds(60));
+    } catch (RuntimeException e) {
+      process.close();
+      throw e;
+    }
+    return new PromgateProcess(process, url, config);
+  }
+
+  /** Runs the packaged promgate with {@code args} to completion (e.g. a failing start); returns exit code and output. */
+  public static RealPrometheus.ToolResult run(Duration timeout, String... args) {
+    List<String> command = new ArrayList<>(List.of(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", JAR.toAbsolutePath().toString()));
+    command.addAll(List.of(args));
+    try {
+      Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+      if (!p.waitFor(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+        p.destroyForcibly();
+        throw new IllegalStateException("promgate " + String.join(" ", args) + " did not exit within " + timeout);
+      }
+      return new RealPrometheus.ToolResult(p.exitValue(), new String(p.getInputStream().readAllBytes()));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  public String url() {
+    return url;
+  }
+
+  public String logTail() {
+    return process.logTail();
+  }
+
+  @Override
+  public void close() {
+    process.close();
+  }
+}
