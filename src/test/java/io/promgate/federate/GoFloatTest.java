@@ -46,7 +46,7 @@ class GoFloatTest {
   void format_randomDoubles_fastPathsEqualExactPath() {
     SplittableRandom rnd = new SplittableRandom(42);
     List<String> diffs = new ArrayList<>();
-    for (int i = 0; i < 300_000 && diffs.size() < 10; i++) {
+    for (int i = 0; i < Integer.getInteger("gofloat.samples", 300_000) && diffs.size() < 10; i++) {
       double v = sample(rnd, i);
       if (v == 0 || !Double.isFinite(v)) {
         continue;
@@ -63,14 +63,24 @@ class GoFloatTest {
     assertEquals(List.of(), diffs);
   }
 
-  /** Random bits, decimals with few digits, integers, ratios: the shapes monitoring values take. */
+  /**
+   * Random bits, decimals with few digits, integers, ratios (the shapes monitoring values take),
+   * and the edges of the algorithm: powers of two (a narrower gap below), neighbours of powers of
+   * ten, decimals of exactly 16 and 17 digits.
+   */
   private static double sample(SplittableRandom rnd, int i) {
-    return switch (i % 6) {
+    return switch (i % 9) {
       case 0 -> Double.longBitsToDouble(rnd.nextLong());
       case 1 -> rnd.nextLong(1, 1L << 53) * Math.pow(10, rnd.nextInt(-30, 30));
       case 2 -> rnd.nextInt(1, 100_000) / Math.pow(10, rnd.nextInt(0, 12));
       case 3 -> (double) rnd.nextLong(-(1L << 62), 1L << 62);
       case 4 -> rnd.nextDouble() * Math.pow(10, rnd.nextInt(-8, 12));
+      case 5 -> Math.scalb(1.0, rnd.nextInt(-1074, 1024));
+      case 6 -> {
+        double p = Double.parseDouble("1e" + rnd.nextInt(-320, 309));
+        yield rnd.nextBoolean() ? Math.nextUp(p) : Math.nextDown(p);
+      }
+      case 7 -> Double.parseDouble(rnd.nextLong(1_000_000_000_000_000L, 10_000_000_000_000_000L) + "e" + rnd.nextInt(-40, 40));
       default -> (double) rnd.nextInt(1, 1000) / rnd.nextInt(1, 1000);
     };
   }
