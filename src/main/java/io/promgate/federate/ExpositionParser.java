@@ -182,12 +182,12 @@ final class ExpositionParser {
         if (p >= e || !isLabelStart(b[p])) {
           throw bad("invalid label name");
         }
-        p++;
+        int lh = b[p++];
         while (p < e && isLabelChar(b[p])) {
-          p++;
+          lh = 31 * lh + b[p++];
         }
-        String lname = cache.ascii(b, ls, p - ls);
-        if (lname.equals(Labels.METRIC_NAME)) {
+        String lname = cache.ascii(b, ls, p - ls, lh);
+        if (p - ls == 8 && lname.equals(Labels.METRIC_NAME)) {
           throw bad("label __name__ inside braces");
         }
         p = skipBlank(b, p, e);
@@ -284,19 +284,7 @@ final class ExpositionParser {
   }
 
   private boolean sameFamily(byte[] b, int s, int e) {
-    if (family == null && famName == null) {
-      return false;
-    }
-    int n = e - s;
-    if (n != famNameBytes.length) {
-      return false;
-    }
-    for (int i = 0; i < n; i++) {
-      if (famNameBytes[i] != b[s + i]) {
-        return false;
-      }
-    }
-    return true;
+    return famName != null && Arrays.equals(famNameBytes, 0, famNameBytes.length, b, s, e);
   }
 
   private void startFamily(byte[] b, int s, int e) {
@@ -326,6 +314,7 @@ final class ExpositionParser {
     int s = p;
     boolean ascii = true;
     boolean escaped = false;
+    int hash = 0;
     while (true) {
       if (p >= e) {
         throw bad("unterminated label value");
@@ -342,14 +331,12 @@ final class ExpositionParser {
       if (c < 0) {
         ascii = false;
       }
+      hash = 31 * hash + c;
       p++;
-    }
-    if (p > e) {
-      throw bad("unterminated label value");
     }
     int n = p - s;
     if (!escaped) {
-      lastValue = ascii ? cache.ascii(b, s, n) : new String(b, s, n, StandardCharsets.UTF_8);
+      lastValue = ascii ? cache.ascii(b, s, n, hash) : new String(b, s, n, StandardCharsets.UTF_8);
       return p + 1;
     }
     if (scratch.length < n) {
@@ -374,7 +361,8 @@ final class ExpositionParser {
       }
       scratch[w++] = c;
     }
-    lastValue = ascii ? cache.ascii(scratch, 0, w) : new String(scratch, 0, w, StandardCharsets.UTF_8);
+    lastValue = ascii ? cache.ascii(scratch, 0, w, StringCache.hash(scratch, 0, w))
+        : new String(scratch, 0, w, StandardCharsets.UTF_8);
     return p + 1;
   }
 
@@ -554,33 +542,39 @@ final class ExpositionParser {
 
   /**
    * Direct-mapped cache of ASCII strings by content: a hit returns the same String instance, so
-   * repeated label names and values cost a compare instead of an allocation (and later share
-   * their cached hash code). A miss replaces the slot.
+   * repeated label names and values cost a byte compare instead of an allocation (and
+   * later share their cached hash code). A miss replaces the slot. The hash is computed by the
+   * caller while it scans the token anyway.
    */
-  private static final class StringCache {
-    private final String[] slots = new String[4096];
+  static final class StringCache {
+    private static final int SLOTS = 4096;
+    private final byte[][] keys = new byte[SLOTS][];
+    private final String[] values = new String[SLOTS];
 
-    String ascii(byte[] b, int off, int len) {
+    static int hash(byte[] b, int off, int len) {
       int h = 0;
       for (int i = off; i < off + len; i++) {
         h = 31 * h + b[i];
       }
-      int slot = (h ^ (h >>> 12)) & (slots.length - 1);
-      String s = slots[slot];
-      if (s != null && s.length() == len) {
-        boolean same = true;
-        for (int i = 0; i < len; i++) {
-          if (s.charAt(i) != b[off + i]) {
-            same = false;
-            break;
-          }
+      return h;
+    }
+
+    String ascii(byte[] b, int off, int len, int hash) {
+      int slot = (hash ^ (hash >>> 13) ^ (hash >>> 22)) & (SLOTS - 1);
+      byte[] k = keys[slot];
+      if (k != null && k.length == len) {
+        // a plain loop: these strings are short, where Arrays.equals' vectorized mismatch costs more
+        int i = 0;
+        while (i < len && k[i] == b[off + i]) {
+          i++;
         }
-        if (same) {
-          return s;
+        if (i == len) {
+          return values[slot];
         }
       }
-      s = new String(b, off, len, StandardCharsets.ISO_8859_1);
-      slots[slot] = s;
+      String s = new String(b, off, len, StandardCharsets.ISO_8859_1);
+      keys[slot] = Arrays.copyOfRange(b, off, off + len);
+      values[slot] = s;
       return s;
     }
   }

@@ -178,8 +178,15 @@ final class ExpositionWriter {
   private void escaped(String v) {
     int n = v.length();
     ensure(2 * n);
+    byte[] out = buf;
+    int w = len;
     for (int i = 0; i < n; i++) {
       char c = v.charAt(i);
+      if (c < 0x80 && !SPECIAL[c]) {
+        out[w++] = (byte) c;
+        continue;
+      }
+      len = w;
       if (c >= 0x80) {
         // rare: finish this value through the encoder
         byte[] rest = v.substring(i).getBytes(StandardCharsets.UTF_8);
@@ -190,7 +197,18 @@ final class ExpositionWriter {
         return;
       }
       escapeByte((byte) c);
+      w = len;
     }
+    len = w;
+  }
+
+  /** ASCII characters a label value cannot carry as they are. */
+  private static final boolean[] SPECIAL = new boolean[128];
+
+  static {
+    SPECIAL['\\'] = true;
+    SPECIAL['"'] = true;
+    SPECIAL['\n'] = true;
   }
 
   private void escapeByte(byte b) {

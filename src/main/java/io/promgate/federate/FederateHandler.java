@@ -110,7 +110,7 @@ public final class FederateHandler implements Handler<RoutingContext> {
 
   private UpstreamClients clientsFor(FederationConfig fed) {
     UpstreamClients current = clients.get();
-    if (current != null && current.config.equals(fed)) {
+    if (current != null && (current.config == fed || current.config.equals(fed))) {
       return current;
     }
     UpstreamClients fresh = UpstreamClients.create(vertx, fed);
@@ -190,13 +190,20 @@ public final class FederateHandler implements Handler<RoutingContext> {
         fail(ar.cause());
         return false;
       }
-      Family f = ar.result();
-      if (f == null) {
-        finish();
+      try {
+        Family f = ar.result();
+        if (f == null) {
+          finish();
+          return false;
+        }
+        writer.family(f);
+        return true;
+      } catch (RuntimeException e) {
+        // A bug must still end the answer (and free the upstream connections), not hang it.
+        LOG.errorf(e, "/federate answer failed");
+        fail(e);
         return false;
       }
-      writer.family(f);
-      return true;
     }
 
     private void begin() {

@@ -135,6 +135,20 @@ class FederateStorageTest {
   }
 
   @Test
+  void federate_manySelectors_requestLineBeyondFourKiB_served() {
+    long now = System.currentTimeMillis();
+    remoteWrite(series(l("__name__", "flong_metric_77", "job", "x"), new double[] {7}, new long[] {now - 1000}));
+    String[] match = new String[200];
+    for (int i = 0; i < match.length; i++) {
+      match[i] = "flong_metric_" + i + "{job=~\"x|y\"}";
+    }
+    Http.Response r = federate(match);
+    assertEquals(200, r.status(), r.body());
+    assertEquals("# TYPE flong_metric_77 untyped\nflong_metric_77{job=\"x\",instance=\"\"} 7 " + (now - 1000) + "\n",
+        r.body());
+  }
+
+  @Test
   void federate_influxDbDown_503() {
     RealInfluxDb influx = RealInfluxDb.shared();
     assumeTrue(influx.canStopAndStart(), "needs an InfluxDB this test can stop");
