@@ -373,7 +373,14 @@ final class UpstreamSource implements FamilySource {
 
     private void fail(Throwable t) {
       String name = t.getClass().getSimpleName();
-      if (t instanceof ConnectException || name.contains("Connect")) {
+      Throwable root = t;
+      while (root.getCause() != null && root.getCause() != root) {
+        root = root.getCause();
+      }
+      if (t instanceof javax.net.ssl.SSLException || root instanceof javax.net.ssl.SSLException
+          || root instanceof java.security.cert.CertificateException) {
+        fail("tls", "TLS: " + root.getMessage(), false);
+      } else if (t instanceof ConnectException || name.contains("Connect")) {
         fail("unreachable", "unreachable: " + t.getMessage(), false);
       } else if (name.contains("Timeout")) {
         fail("timeout", t.getMessage(), false);

@@ -154,7 +154,7 @@ public final class Metrics {
   public static final class Federate {
     /** Why an upstream answer was not (fully) served. */
     public static final java.util.List<String> ERROR_REASONS =
-        java.util.List.of("unreachable", "timeout", "status", "parse", "sample_limit", "reset");
+        java.util.List.of("unreachable", "tls", "timeout", "status", "parse", "sample_limit", "reset");
 
     private final MeterRegistry registry;
     private final Map<Integer, Counter> requestsByCode = new java.util.HashMap<>();

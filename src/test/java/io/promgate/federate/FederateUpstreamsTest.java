@@ -453,6 +453,91 @@ class FederateUpstreamsTest {
     }
   }
 
+  /** Big answers arriving in many network chunks: every family once, in order, every series once. */
+  @Test
+  void federate_largeAnswers_mergedFamilyByFamily() {
+    int families = 60;
+    int perFamily = 2000;
+    java.util.function.IntFunction<String> shard = k -> {
+      StringBuilder sb = new StringBuilder();
+      for (int f = 0; f < families; f++) {
+        sb.append("# TYPE big_").append(String.format("%02d", f)).append(" untyped\n");
+        for (int i = 0; i < perFamily; i++) {
+          // shard 1 has the odd families only; series i=0 is on both shards (same labels)
+          if (k == 1 && f % 2 == 0) {
+            break;
+          }
+          String id = i == 0 ? "shared" : k + "-" + i;
+          sb.append("big_").append(String.format("%02d", f)).append("{id=\"").append(id).append("\"} ")
+              .append(i).append(' ').append(1000 + k).append('\n');
+        }
+      }
+      return sb.toString();
+    };
+    String a = shard.apply(0);
+    String b = shard.apply(1);
+    try (StaticServer up0 = StaticServer.text(() -> a);
+        StaticServer up1 = StaticServer.text(() -> b);
+        PromgateFederation promgate = PromgateFederation.start("""
+            federation:
+              upstreams: [{name: s0, url: "%s"}, {name: s1, url: "%s"}]
+            """.formatted(up0.url(), up1.url()))) {
+      String out = federate(promgate.url(), List.of("{__name__=~\"big_.*\"}"));
+      List<String> names = familyNames(out);
+      assertEquals(java.util.stream.IntStream.range(0, families).mapToObj(f -> String.format("big_%02d", f)).toList(), names);
+      List<Line> lines = lines(out);
+      assertEquals(families * perFamily + (families / 2) * (perFamily - 1), lines.size());
+      assertEquals(lines.size(), lines.stream().map(Line::labelText).distinct().count(), "no series twice");
+      // the series on both shards: the fresher copy (shard 1, timestamp 1001) wins where it exists
+      assertTrue(out.contains("big_01{id=\"shared\",instance=\"\"} 0 1001\n"), out.substring(0, 300));
+      assertTrue(out.contains("big_00{id=\"shared\",instance=\"\"} 0 1000\n"));
+    }
+  }
+
+  /** An upstream not sorted by name: every series still served (a family may come in two groups). */
+  @Test
+  void federate_unsortedUpstream_everySeriesServedAndScrapable() {
+    try (StaticServer upA = StaticServer.text(() -> "b{u=\"A\"} 1 1000\na{u=\"A\"} 2 1000\n");
+        StaticServer upB = StaticServer.text(() -> "a{u=\"B\"} 3 1000\nb{u=\"B\"} 4 1000\n");
+        PromgateFederation promgate = PromgateFederation.start("""
+            federation:
+              upstreams: [{name: A, url: "%s"}, {name: B, url: "%s"}]
+            """.formatted(upA.url(), upB.url()))) {
+      assertEquals("""
+          # TYPE a untyped
+          a{u="B",instance=""} 3 1000
+          # TYPE b untyped
+          b{u="A",instance=""} 1 1000
+          b{u="B",instance=""} 4 1000
+          # TYPE a untyped
+          a{u="A",instance=""} 2 1000
+          """, federate(promgate.url(), List.of("{u!=\"\"}")));
+      assertEquals(1, metric(promgate.metrics(), "promgate_federate_upstream_unsorted_families_total{upstream=\"A\"}"));
+      assertEquals(0, metric(promgate.metrics(), "promgate_federate_upstream_unsorted_families_total{upstream=\"B\"}"));
+      // Prometheus's text parser takes the second group of family a: the scrape succeeds with all four.
+      long now = System.currentTimeMillis();
+      try (StaticServer upC = StaticServer.text(() -> "b{u=\"C\"} 1 %1$d\na{u=\"C\"} 2 %1$d\n".formatted(now));
+          StaticServer upD = StaticServer.text(() -> "a{u=\"D\"} 3 %1$d\nb{u=\"D\"} 4 %1$d\n".formatted(now));
+          PromgateFederation fresh = PromgateFederation.start("""
+              federation:
+                upstreams: [{name: C, url: "%s"}, {name: D, url: "%s"}]
+              """.formatted(upC.url(), upD.url()));
+          RealPrometheus central = RealPrometheus.start("""
+              global: {scrape_interval: 1s}
+              scrape_configs:
+                - job_name: federate
+                  honor_labels: true
+                  metrics_path: /federate
+                  params: {'match[]': ['{u!=""}']}
+                  static_configs: [{targets: ['127.0.0.1:%d']}]
+              """.formatted(fresh.port()))) {
+        Await.until(Duration.ofSeconds(30), "central scraped all four series", () ->
+            instant(central, "{u!=\"\"}").size() == 4);
+        assertEquals(1.0, scalar(central, "up{job=\"federate\"}"));
+      }
+    }
+  }
+
   @Test
   void federate_upstreamIgnoringMatch_leaksNothing() {
     String everything = "a_secret 1 1000\nnode_load1{job=\"node\"} 2 1000\nnode_load5{job=\"other\"} 3 1000\nzz 4 1000\n";
