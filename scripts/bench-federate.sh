@@ -2,21 +2,24 @@
 # /federate benchmark: promgate fanning out to 4 shard Prometheus servers (SERIES/4 series each)
 # against one Prometheus serving the same SERIES series from its own /federate; same data, same run.
 #
-#   scripts/bench-federate.sh [SERIES=100000] [SECONDS_PER_RUN=30] [CONNECTIONS="1 4"]
+#   scripts/bench-federate.sh [SERIES=100000] [SECONDS_PER_RUN=10] [CONNECTIONS="1 4"] [ROUNDS=5]
 #
 # Data: 100 metric families per shard (the same names on every shard, as in hash-sharded
 # Prometheus setups), SERIES/400 series each, 4 labels + job/instance, values a third integers, a
 # third few-digit decimals, a third 16-17 digit ratios. A python http.server serves one static
 # file per shard; shard k scrapes file k as job bench-k, the single Prometheus scrapes all four,
 # so both sides hold exactly the same series (checked before measuring).
-# Load: wrk, match[]={__name__=~"bench_.*"}, no Accept-Encoding (uncompressed on both sides).
+# Load: wrk, match[]={__name__=~"bench_.*"}, no Accept-Encoding (uncompressed on both sides);
+# ROUNDS alternating runs per target and connection count, so that load from elsewhere on the
+# machine hits both sides alike; the table gives the median of the rounds.
 # Prints a markdown table (also written to target/bench-federate.md) for BENCHMARKS.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
 SERIES=${1:-100000}
-SECS=${2:-30}
+SECS=${2:-10}
 CONNS=${3:-"1 4"}
+ROUNDS=${4:-5}
 SHARDS=4
 ensure_servers
 command -v wrk >/dev/null 2>&1 || { echo "bench-federate needs wrk (apt-get install -y wrk)" >&2; exit 1; }
@@ -137,12 +140,22 @@ out=target/bench-federate.md
   echo "| connections | target | req/s | p50 ms | p99 ms | p50 ratio promgate/Prometheus |"
   echo "|---:|---|---:|---:|---:|---:|"
 } >"$out"
+median() { python3 -c 'import statistics,sys; print(round(statistics.median(float(x) for x in sys.argv[1:]), 2))' "$@"; }
 for c in $CONNS; do
-  read -r g_rps g_p50 g_p99 < <(run "$PROMGATE" "$c")
-  read -r p_rps p_p50 p_p99 < <(run "$SINGLE" "$c")
+  g=() p=()
+  for ((r = 0; r < ROUNDS; r++)); do
+    g+=("$(run "$PROMGATE" "$c")")
+    p+=("$(run "$SINGLE" "$c")")
+  done
+  col() { local i=$1; shift; for x in "$@"; do echo "$x" | cut -d' ' -f"$i"; done; }
+  # shellcheck disable=SC2046
+  g_rps=$(median $(col 1 "${g[@]}")); g_p50=$(median $(col 2 "${g[@]}")); g_p99=$(median $(col 3 "${g[@]}"))
+  # shellcheck disable=SC2046
+  p_rps=$(median $(col 1 "${p[@]}")); p_p50=$(median $(col 2 "${p[@]}")); p_p99=$(median $(col 3 "${p[@]}"))
   ratio=$(python3 -c "print(round($g_p50/$p_p50, 2))")
   echo "| $c | promgate, $SHARDS upstreams × $((SERIES / SHARDS)) | $g_rps | $g_p50 | $g_p99 | $ratio |" | tee -a "$out"
   echo "| $c | one Prometheus × $SERIES | $p_rps | $p_p50 | $p_p99 | |" | tee -a "$out"
+  echo "rounds (req/s p50 p99), promgate: ${g[*]}; Prometheus: ${p[*]}" >&2
 done
 {
   echo

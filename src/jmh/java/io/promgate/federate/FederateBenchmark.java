@@ -93,7 +93,7 @@ public class FederateBenchmark {
 
   @Benchmark
   public void write25k(Blackhole bh) {
-    ExpositionWriter w = new ExpositionWriter(Map.of("gateway", "gw-1"), List.of(), bh::consume);
+    ExpositionWriter w = new ExpositionWriter(Map.of("gateway", "gw-1"), List.of(), (b, n) -> bh.consume(b));
     for (Family f : parsed) {
       w.family(f);
     }
@@ -131,7 +131,7 @@ public class FederateBenchmark {
   @Benchmark
   public int parseAndWrite25k() throws ExpositionException {
     ByteArrayOutputStream out = new ByteArrayOutputStream(answer.length + 1024);
-    ExpositionWriter w = new ExpositionWriter(Map.of(), List.of(), out::writeBytes);
+    ExpositionWriter w = new ExpositionWriter(Map.of(), List.of(), (b, n) -> out.write(b, 0, n));
     ExpositionParser p = new ExpositionParser(selectors, List.of(), 0, 0, w::family);
     p.feed(answer, 0, answer.length);
     p.end();

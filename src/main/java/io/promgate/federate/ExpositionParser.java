@@ -280,7 +280,14 @@ final class ExpositionParser {
     if (key == null) {
       key = builder.build();
     }
-    family.series.add(new Series(labels, key, Arrays.copyOf(pairs, 2 * npairs), value, timestamp, hasTimestamp));
+    // Written in name order without empty values, the labels are what Series.labels holds: no
+    // need to keep the order they came in.
+    boolean canonical = nonEmpty == npairs;
+    for (int i = 1; canonical && i < npairs; i++) {
+      canonical = pairs[2 * i - 2].compareTo(pairs[2 * i]) < 0;
+    }
+    family.series.add(new Series(labels, key, canonical ? null : Arrays.copyOf(pairs, 2 * npairs), value,
+        timestamp, hasTimestamp));
   }
 
   private boolean sameFamily(byte[] b, int s, int e) {

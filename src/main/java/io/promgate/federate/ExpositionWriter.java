@@ -6,7 +6,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.function.Consumer;
 
 /**
  * Writes families the way Prometheus's {@code /federate} does (web/federate.go, SPEC §5), text
@@ -30,7 +29,7 @@ import java.util.function.Consumer;
  * </ul>
  *
  * Output goes to the sink in chunks of about {@link #CHUNK} bytes, so a family is never rendered
- * into one big buffer.
+ * into one big buffer; each chunk's array is handed over (not copied) and a new one started.
  */
 final class ExpositionWriter {
   static final int CHUNK = 32 * 1024;
@@ -41,16 +40,20 @@ final class ExpositionWriter {
   private final String[] extValues;
   private final boolean instanceIsMarker;
   private final String[] dedup;
-  private final Consumer<byte[]> sink;
+  private final Sink sink;
   private byte[] buf = new byte[CHUNK + 1024];
   private int len;
   private long seriesWritten;
 
+  /** Receives the text: {@code b[0, len)}, an array the sink now owns. */
+  interface Sink {
+    void chunk(byte[] b, int len);
+  }
+
   /**
-   * @param sink receives each full chunk (a fresh array, owned by the sink) and, on {@link
-   *     #flush()}, the rest
+   * @param sink receives each full chunk and, on {@link #flush()}, the rest
    */
-  ExpositionWriter(Map<String, String> externalLabels, List<String> dedupLabels, Consumer<byte[]> sink) {
+  ExpositionWriter(Map<String, String> externalLabels, List<String> dedupLabels, Sink sink) {
     TreeMap<String, String> ext = new TreeMap<>();
     externalLabels.forEach((k, v) -> {
       if (!v.isEmpty()) {
@@ -92,7 +95,8 @@ final class ExpositionWriter {
   }
 
   private void emit() {
-    sink.accept(Arrays.copyOf(buf, len));
+    sink.chunk(buf, len);
+    buf = new byte[CHUNK + 1024];
     len = 0;
   }
 

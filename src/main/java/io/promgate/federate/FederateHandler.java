@@ -5,6 +5,7 @@ import io.promgate.config.PromgateConfig;
 import io.promgate.influx.InfluxClient;
 import io.promgate.influx.StorageException;
 import io.promgate.metrics.Metrics;
+import io.netty.buffer.Unpooled;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
@@ -216,11 +217,15 @@ public final class FederateHandler implements Handler<RoutingContext> {
       }
     }
 
-    private void write(byte[] text) {
+    private void write(byte[] text, int len) {
       begin();
-      byte[] b = gzip == null ? text : gzip.encode(text);
+      if (gzip == null) {
+        resp.write(Buffer.buffer(Unpooled.wrappedBuffer(text, 0, len))); // the writer handed the array over
+        return;
+      }
+      byte[] b = gzip.encode(text, len);
       if (b.length > 0) {
-        resp.write(Buffer.buffer(b));
+        resp.write(Buffer.buffer(Unpooled.wrappedBuffer(b)));
       }
     }
 
@@ -229,7 +234,7 @@ public final class FederateHandler implements Handler<RoutingContext> {
       writer.flush();
       begin();
       if (gzip != null) {
-        resp.write(Buffer.buffer(gzip.finish()));
+        resp.write(Buffer.buffer(Unpooled.wrappedBuffer(gzip.finish())));
         gzip.close();
       }
       resp.end();

@@ -24,12 +24,12 @@ final class GzipEncoder implements AutoCloseable {
   private boolean headerWritten;
   private long size;
 
-  /** Compresses {@code in}; returns what is ready (possibly empty). */
-  byte[] encode(byte[] in) {
-    crc.update(in, 0, in.length);
-    size += in.length;
-    deflater.setInput(in);
-    ByteArrayOutputStream result = new ByteArrayOutputStream(in.length / 4 + 16);
+  /** Compresses {@code in[0, len)}; returns what is ready (possibly empty). */
+  byte[] encode(byte[] in, int len) {
+    crc.update(in, 0, len);
+    size += len;
+    deflater.setInput(in, 0, len);
+    ByteArrayOutputStream result = new ByteArrayOutputStream(len / 4 + 16);
     header(result);
     while (!deflater.needsInput()) {
       int n = deflater.deflate(out, 0, out.length, Deflater.NO_FLUSH);

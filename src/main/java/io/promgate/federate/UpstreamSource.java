@@ -1,5 +1,6 @@
 package io.promgate.federate;
 
+import io.netty.buffer.ByteBuf;
 import io.promgate.config.FederationConfig;
 import io.promgate.metrics.Metrics;
 import io.vertx.core.Future;
@@ -15,7 +16,7 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -211,18 +212,16 @@ final class UpstreamSource implements FamilySource {
     for (Family f : group) {
       total += f.series.size();
     }
-    Map<io.promgate.model.Labels, Integer> index = new HashMap<>(total * 2);
-    List<Series> out = new ArrayList<>(total);
+    // Insertion order is first appearance; a fresher copy replaces the value in place.
+    Map<io.promgate.model.Labels, Series> merged = new LinkedHashMap<>(total * 2);
     long dropped = 0;
     for (Family f : group) {
       for (Series s : f.series) {
-        Integer at = index.putIfAbsent(s.key, out.size());
-        if (at == null) {
-          out.add(s);
-        } else {
+        Series prev = merged.putIfAbsent(s.key, s);
+        if (prev != null) {
           dropped++;
-          if (s.timestampMs > out.get(at).timestampMs) {
-            out.set(at, s);
+          if (s.timestampMs > prev.timestampMs) {
+            merged.put(s.key, s);
           }
         }
       }
@@ -230,7 +229,7 @@ final class UpstreamSource implements FamilySource {
     if (dropped > 0) {
       metrics.deduplicated.increment(dropped);
     }
-    return new Family(group.get(0).name, out);
+    return new Family(group.get(0).name, new ArrayList<>(merged.values()));
   }
 
   @Override
@@ -255,6 +254,7 @@ final class UpstreamSource implements FamilySource {
     boolean finished;
     String failure;
     long timer = -1;
+    byte[] scratch = new byte[16 * 1024];
 
     Stream(UpstreamClients.Client client, Metrics.Federate.Upstream upstreamMetrics) {
       this.client = client;
@@ -327,8 +327,18 @@ final class UpstreamSource implements FamilySource {
         return;
       }
       try {
-        byte[] b = chunk.getBytes();
-        parser.feed(b, 0, b.length);
+        ByteBuf bb = chunk.getByteBuf();
+        int n = bb.readableBytes();
+        if (bb.hasArray()) {
+          parser.feed(bb.array(), bb.arrayOffset() + bb.readerIndex(), n);
+        } else {
+          // Netty reads into direct buffers: copy into one scratch array per upstream, reused
+          if (scratch.length < n) {
+            scratch = new byte[Math.max(n, 2 * scratch.length)];
+          }
+          bb.getBytes(bb.readerIndex(), scratch, 0, n);
+          parser.feed(scratch, 0, n);
+        }
       } catch (ExpositionException e) {
         fail(e.getMessage().startsWith("more than sample_limit") ? "sample_limit" : "parse",
             "invalid answer: " + e.getMessage(), true);

@@ -15,7 +15,7 @@ class ExpositionWriterTest {
 
   private static String write(Map<String, String> ext, List<String> dedup, Family... families) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ExpositionWriter w = new ExpositionWriter(ext, dedup, out::writeBytes);
+    ExpositionWriter w = new ExpositionWriter(ext, dedup, (b, n) -> out.write(b, 0, n));
     for (Family f : families) {
       w.family(f);
     }
@@ -127,7 +127,7 @@ class ExpositionWriterTest {
       many.add(stored(i, 1_700_000_000_000L + i, "i", String.valueOf(i), "job", "bench"));
     }
     List<byte[]> chunks = new ArrayList<>();
-    ExpositionWriter w = new ExpositionWriter(Map.of(), List.of(), chunks::add);
+    ExpositionWriter w = new ExpositionWriter(Map.of(), List.of(), (b, n) -> chunks.add(java.util.Arrays.copyOf(b, n)));
     w.family(new Family("big", many));
     w.flush();
     assertTrue(chunks.size() > 10, "chunks: " + chunks.size());

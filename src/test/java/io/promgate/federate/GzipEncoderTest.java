@@ -27,7 +27,7 @@ class GzipEncoderTest {
           chunk[j] = (byte) ALPHABET.charAt(rnd.nextInt(ALPHABET.length()));
         }
         plain.writeBytes(chunk);
-        gz.writeBytes(enc.encode(chunk));
+        gz.writeBytes(enc.encode(chunk, chunk.length));
       }
       gz.writeBytes(enc.finish());
     }
