@@ -23,7 +23,8 @@ public record PromgateConfig(
     RemoteWriteConfig remoteWrite,
     WebConfig web,
     TenancyConfig tenancy,
-    ShardingConfig sharding) {
+    ShardingConfig sharding,
+    FederationConfig federation) {
 
   /**
    * YAML 1.1 would turn the label value {@code yes} into a boolean, {@code 0x1F} into 31 and
@@ -90,10 +91,11 @@ public record PromgateConfig(
     WebConfig web = WebConfig.read(root.child("web"));
     TenancyConfig tenancy = TenancyConfig.read(root.child("tenancy"));
     ShardingConfig sharding = ShardingConfig.read(root, "sharding", source);
+    FederationConfig federation = FederationConfig.read(root.child("federation"));
     root.rejectUnknownKeys();
     if (!errors.isEmpty()) {
       throw new ConfigException(source, errors);
     }
-    return new PromgateConfig(source, Map.copyOf(externalLabels), influx, remoteWrite, web, tenancy, sharding);
+    return new PromgateConfig(source, Map.copyOf(externalLabels), influx, remoteWrite, web, tenancy, sharding, federation);
   }
 }

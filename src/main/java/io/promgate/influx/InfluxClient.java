@@ -155,6 +155,56 @@ public final class InfluxClient implements AutoCloseable {
     });
   }
 
+  /**
+   * Runs read-only InfluxQL (one or more {@code ;}-separated statements) against the configured
+   * database with ms timestamps ({@code epoch=ms}) and returns the whole parsed answer. Meant for
+   * small answers (the federation source asks one metric family at a time); a statement error
+   * fails the future as {@link StorageException.Kind#REJECTED}.
+   */
+  public Future<JsonObject> queryJson(String influxql) {
+    StringBuilder uri = new StringBuilder(path("/query")).append("?db=").append(enc(config.database()));
+    if (!config.retentionPolicy().isEmpty()) {
+      uri.append("&rp=").append(enc(config.retentionPolicy()));
+    }
+    uri.append("&epoch=ms");
+    HttpRequest<Buffer> req = request(HttpMethod.POST, uri.toString());
+    return req.sendForm(io.vertx.core.MultiMap.caseInsensitiveMultiMap().add("q", influxql)).transform(ar -> {
+      if (ar.failed()) {
+        return Future.failedFuture(unreachable(ar.cause()));
+      }
+      HttpResponse<Buffer> resp = ar.result();
+      if (resp.statusCode() / 100 != 2) {
+        return Future.failedFuture(classify(resp.statusCode(), errorText(resp)));
+      }
+      JsonObject answer;
+      try {
+        answer = new JsonObject(resp.body());
+      } catch (DecodeException e) {
+        return Future.failedFuture(new StorageException(StorageException.Kind.REJECTED, "unreadable InfluxDB answer"));
+      }
+      String err = queryError(answer);
+      return err == null
+          ? Future.succeededFuture(answer)
+          : Future.failedFuture(new StorageException(StorageException.Kind.REJECTED, err));
+    });
+  }
+
+  /** The first error in a parsed /query answer (whole request or one statement), or null. */
+  private static String queryError(JsonObject answer) {
+    Object top = answer.getValue("error");
+    if (top != null) {
+      return String.valueOf(top);
+    }
+    var results = answer.getJsonArray("results");
+    for (int i = 0; results != null && i < results.size(); i++) {
+      Object e = results.getJsonObject(i).getValue("error");
+      if (e != null) {
+        return String.valueOf(e);
+      }
+    }
+    return null;
+  }
+
   public Future<Void> createDatabase() {
     return execute("CREATE DATABASE " + InfluxQl.quoteIdentifier(config.database()));
   }

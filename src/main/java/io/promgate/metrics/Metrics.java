@@ -30,11 +30,13 @@ public final class Metrics {
   public final RemoteWrite remoteWrite;
   public final Influx influx;
   public final Shards shards;
+  public final Federate federate;
 
   public Metrics(MeterRegistry registry) {
     this.remoteWrite = new RemoteWrite(registry);
     this.influx = new Influx(registry);
     this.shards = new Shards(registry);
+    this.federate = new Federate(registry);
   }
 
   /** {@code promgate_remote_write_*} */
@@ -240,6 +242,95 @@ public final class Metrics {
             .description("Unix time of the source's latest successful refresh.")
             .tag("source", name)
             .register(r);
+      }
+    }
+  }
+
+  /**
+   * {@code promgate_federate_*}. Per-upstream series are created for the configured upstreams
+   * when the handler starts ({@link Federate#upstream}), and for new names on first use.
+   */
+  public static final class Federate {
+    /** Why an upstream answer was not (fully) served. */
+    public static final java.util.List<String> ERROR_REASONS =
+        java.util.List.of("unreachable", "tls", "timeout", "status", "parse", "sample_limit", "reset");
+
+    private final MeterRegistry registry;
+    private final Map<Integer, Counter> requestsByCode = new java.util.HashMap<>();
+    private final Counter requestsOther;
+    private final java.util.concurrent.ConcurrentHashMap<String, Upstream> upstreams =
+        new java.util.concurrent.ConcurrentHashMap<>();
+    public final Timer duration;
+    public final Counter seriesWritten;
+    public final Counter deduplicated;
+
+    Federate(MeterRegistry r) {
+      this.registry = r;
+      for (int code : new int[] {200, 400, 500, 503}) {
+        requestsByCode.put(code, Counter.builder("promgate.federate.requests")
+            .description("/federate requests answered, by HTTP status code.")
+            .tag("code", String.valueOf(code))
+            .register(r));
+      }
+      requestsOther = Counter.builder("promgate.federate.requests")
+          .description("/federate requests answered, by HTTP status code.")
+          .tag("code", "other")
+          .register(r);
+      duration = Timer.builder("promgate.federate.request.duration")
+          .description("/federate latency, from request to the last byte written.")
+          .serviceLevelObjectives(BUCKETS)
+          .register(r);
+      seriesWritten = counter(r, "promgate.federate.series_written", "Series written in /federate answers.");
+      deduplicated = counter(r, "promgate.federate.deduplicated_series",
+          "Series dropped from /federate answers because a fresher copy (another upstream or HA replica) won.");
+    }
+
+    public void answered(int code) {
+      requestsByCode.getOrDefault(code, requestsOther).increment();
+    }
+
+    /** The metrics of one upstream, registering them on first use. */
+    public Upstream upstream(String name) {
+      return upstreams.computeIfAbsent(name, n -> new Upstream(registry, n));
+    }
+
+    /** {@code promgate_federate_upstream_*{upstream="<name>"}} */
+    public static final class Upstream {
+      public final AtomicInteger up = new AtomicInteger();
+      public final Timer duration;
+      public final Counter series;
+      public final Counter unsortedFamilies;
+      private final Map<String, Counter> errors = new java.util.HashMap<>();
+
+      Upstream(MeterRegistry r, String name) {
+        Gauge.builder("promgate.federate.upstream.up", up, AtomicInteger::get)
+            .description("1 when the last /federate request to this upstream was answered in full, else 0.")
+            .tag("upstream", name)
+            .register(r);
+        duration = Timer.builder("promgate.federate.upstream.request.duration")
+            .description("Time to receive an upstream's whole /federate answer (or to give up on it).")
+            .tag("upstream", name)
+            .serviceLevelObjectives(BUCKETS)
+            .register(r);
+        series = Counter.builder("promgate.federate.upstream.series")
+            .description("Series received from this upstream that the request's selectors matched.")
+            .tag("upstream", name)
+            .register(r);
+        unsortedFamilies = Counter.builder("promgate.federate.upstream.unsorted_families")
+            .description("Families this upstream sent out of name order; such a family may be written twice.")
+            .tag("upstream", name)
+            .register(r);
+        for (String reason : ERROR_REASONS) {
+          errors.put(reason, Counter.builder("promgate.federate.upstream.errors")
+              .description("Upstream /federate requests that failed, by reason.")
+              .tag("upstream", name)
+              .tag("reason", reason)
+              .register(r));
+        }
+      }
+
+      public void failed(String reason) {
+        errors.get(reason).increment();
       }
     }
   }

@@ -2,6 +2,7 @@ package io.promgate.web;
 
 import io.promgate.Gateway;
 import io.promgate.shard.ShardEndpoints;
+import io.promgate.federate.FederateHandler;
 import io.promgate.write.WriteHandler;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.Router;
@@ -24,6 +25,7 @@ public class Routes {
   public static final String SD_SHARD = "/sd/shards/:index";
   public static final String SHARDS = "/api/v1/shards";
   public static final String SHARD_SCRAPE_CONFIG = "/api/v1/shards/:index/scrape_config";
+  public static final String FEDERATE = "/federate";
 
   void register(@Observes Router router, Gateway gateway) {
     // Authentication first, on every data path (including routes other packages add under them);
@@ -55,6 +57,10 @@ public class Routes {
     for (String path : new String[] {SD_SHARD, SHARDS, SHARD_SCRAPE_CONFIG}) {
       router.route(path).handler(rc -> methodNotAllowed(rc, "GET"));
     }
+    FederateHandler federate =
+        new FederateHandler(gateway.vertx(), gateway::config, () -> gateway.batcher().client(), gateway.metrics().federate);
+    router.route(HttpMethod.GET, FEDERATE).handler(federate);
+    router.route(FEDERATE).handler(rc -> methodNotAllowed(rc, "GET"));
 
     router.route(HttpMethod.GET, HEALTHY).handler(rc -> text(rc, 200, "promgate is Healthy.\n"));
     router.route(HttpMethod.HEAD, HEALTHY).handler(rc -> rc.response().setStatusCode(200).end());

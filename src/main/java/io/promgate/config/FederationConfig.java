@@ -1,0 +1,167 @@
+package io.promgate.config;
+
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * {@code federation}: where {@code /federate} gets its series. {@link Source#UPSTREAMS} fans out to
+ * the shard Prometheus servers' own {@code /federate}; {@link Source#STORAGE} reads the latest
+ * sample per series from InfluxDB. The default is {@code upstreams} when any are configured,
+ * else {@code storage}.
+ *
+ * @param dedupLabels labels that tell HA replicas apart: series equal but for these collapse to
+ *     the freshest sample and are written without them
+ * @param sampleLimit most series one upstream answer may carry (0: no limit), Prometheus's
+ *     scrape {@code sample_limit}; bounds what a runaway or hostile upstream can make us hold
+ */
+public record FederationConfig(
+    Source source,
+    Duration lookbackDelta,
+    Duration timeout,
+    List<String> dedupLabels,
+    long sampleLimit,
+    List<Upstream> upstreams) {
+
+  private static final Pattern LABEL_NAME = Pattern.compile("[a-zA-Z_][a-zA-Z0-9_]*");
+
+  public enum Source {
+    UPSTREAMS,
+    STORAGE
+  }
+
+  /** One shard Prometheus; its {@code <url>/federate} is called with the request's match[]. */
+  public record Upstream(String name, URI url, String username, String password, String bearerToken, Tls tls) {
+    /** Secrets stay out of logs. */
+    @Override
+    public String toString() {
+      return "Upstream[name=" + name + ", url=" + url + ", username=" + username
+          + ", password=" + (password.isEmpty() ? "" : "<secret>")
+          + ", bearerToken=" + (bearerToken.isEmpty() ? "" : "<secret>") + ", tls=" + tls + "]";
+    }
+  }
+
+  /** Prometheus's {@code tls_config} subset: PEM files, or no verification at all. */
+  public record Tls(String caFile, String certFile, String keyFile, boolean insecureSkipVerify) {
+    static final Tls NONE = new Tls("", "", "", false);
+  }
+
+  static FederationConfig read(YamlTree t) {
+    List<Upstream> upstreams = new ArrayList<>();
+    Set<String> names = new HashSet<>();
+    for (YamlTree u : t.children("upstreams")) {
+      Upstream up = readUpstream(u);
+      if (up != null) {
+        if (!names.add(up.name())) {
+          u.error("name", "duplicate upstream name \"" + up.name() + "\"");
+        }
+        upstreams.add(up);
+      }
+    }
+    String rawSource = t.string("source", upstreams.isEmpty() ? "storage" : "upstreams");
+    Source source = Source.STORAGE;
+    switch (rawSource) {
+      case "storage" -> source = Source.STORAGE;
+      case "upstreams" -> {
+        source = Source.UPSTREAMS;
+        if (upstreams.isEmpty()) {
+          t.error("source", "is \"upstreams\" but no upstreams are configured");
+        }
+      }
+      default -> t.error("source", "must be \"upstreams\" or \"storage\", got \"" + rawSource + "\"");
+    }
+    List<String> dedup = new ArrayList<>();
+    List<?> rawDedup = t.list("dedup_labels");
+    for (int i = 0; i < rawDedup.size(); i++) {
+      Object v = rawDedup.get(i);
+      if (!(v instanceof String s) || !LABEL_NAME.matcher(s).matches() || s.equals("__name__")) {
+        t.error("dedup_labels[" + i + "]", "not a label name: " + v);
+      } else if (!dedup.contains(s)) {
+        dedup.add(s);
+      }
+    }
+    FederationConfig c =
+        new FederationConfig(
+            source,
+            t.duration("lookback_delta", Duration.ofMinutes(5)),
+            t.duration("timeout", Duration.ofSeconds(10)),
+            List.copyOf(dedup),
+            t.integer("sample_limit", 0, 0, Integer.MAX_VALUE),
+            List.copyOf(upstreams));
+    t.rejectUnknownKeys();
+    return c;
+  }
+
+  private static Upstream readUpstream(YamlTree u) {
+    String name = u.string("name", "");
+    if (name.isEmpty()) {
+      u.error("name", "must not be empty");
+    }
+    String rawUrl = u.string("url", "");
+    URI url = null;
+    if (rawUrl.isEmpty()) {
+      u.error("url", "must not be empty");
+    } else {
+      try {
+        url = URI.create(rawUrl.endsWith("/") ? rawUrl.substring(0, rawUrl.length() - 1) : rawUrl);
+        if (!("http".equals(url.getScheme()) || "https".equals(url.getScheme())) || url.getHost() == null) {
+          u.error("url", "must be an absolute http:// or https:// URL, got \"" + rawUrl + "\"");
+          url = null;
+        } else if (url.getRawQuery() != null || url.getRawFragment() != null) {
+          u.error("url", "must not have a query or fragment (promgate appends /federate?match[]=...), got \""
+              + rawUrl + "\"");
+          url = null;
+        }
+      } catch (IllegalArgumentException e) {
+        u.error("url", "not a URL: \"" + rawUrl + "\"");
+      }
+    }
+    YamlTree basic = u.child("basic_auth");
+    String username = basic.string("username", "");
+    String password = basic.string("password", "");
+    basic.rejectUnknownKeys();
+    if (!password.isEmpty() && username.isEmpty()) {
+      basic.error("username", "must be set when password is");
+    }
+    String bearer = u.string("bearer_token", "");
+    if (!bearer.isEmpty() && !username.isEmpty()) {
+      u.error("bearer_token", "set either basic_auth or bearer_token, not both");
+    }
+    Tls tls = readTls(u.child("tls_config"));
+    if (tls != Tls.NONE && url != null && !"https".equals(url.getScheme())) {
+      u.error("tls_config", "is set but url is not https://");
+    }
+    u.rejectUnknownKeys();
+    return name.isEmpty() || url == null ? null : new Upstream(name, url, username, password, bearer, tls);
+  }
+
+  private static Tls readTls(YamlTree t) {
+    if (!t.has("ca_file") && !t.has("cert_file") && !t.has("key_file") && !t.has("insecure_skip_verify")) {
+      t.rejectUnknownKeys();
+      return Tls.NONE;
+    }
+    String ca = readableFile(t, "ca_file");
+    String cert = readableFile(t, "cert_file");
+    String key = readableFile(t, "key_file");
+    if (cert.isEmpty() != key.isEmpty()) {
+      t.error(cert.isEmpty() ? "cert_file" : "key_file", "cert_file and key_file must be set together");
+    }
+    Tls tls = new Tls(ca, cert, key, t.bool("insecure_skip_verify", false));
+    t.rejectUnknownKeys();
+    return tls;
+  }
+
+  private static String readableFile(YamlTree t, String key) {
+    String f = t.string(key, "");
+    if (!f.isEmpty() && !Files.isReadable(Path.of(f))) {
+      t.error(key, "cannot read file \"" + f + "\"");
+    }
+    return f;
+  }
+}

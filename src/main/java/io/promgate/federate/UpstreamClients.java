@@ -1,0 +1,77 @@
+package io.promgate.federate;
+
+import io.promgate.config.FederationConfig;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.net.PemKeyCertOptions;
+import io.vertx.core.net.PemTrustOptions;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+
+/**
+ * One pooled keep-alive HTTP client per upstream (auth and TLS differ per upstream), built for
+ * one {@link FederationConfig}. The handler keeps the set for the live config and builds a new
+ * one when a reload changes the section.
+ */
+final class UpstreamClients implements AutoCloseable {
+  /** Concurrent /federate requests per upstream before requests queue for a connection. */
+  static final int MAX_CONNECTIONS = 16;
+
+  final FederationConfig config;
+  final List<Client> clients;
+
+  /** An upstream, its client, and the request parts that do not change. */
+  record Client(FederationConfig.Upstream upstream, HttpClient http, String host, int port, boolean ssl,
+      String federatePath, String authorization) {}
+
+  private UpstreamClients(FederationConfig config, List<Client> clients) {
+    this.config = config;
+    this.clients = clients;
+  }
+
+  static UpstreamClients create(Vertx vertx, FederationConfig config) {
+    List<Client> clients = new ArrayList<>();
+    for (FederationConfig.Upstream u : config.upstreams()) {
+      boolean ssl = "https".equals(u.url().getScheme());
+      int port = u.url().getPort() > 0 ? u.url().getPort() : ssl ? 443 : 80;
+      HttpClientOptions options = new HttpClientOptions()
+          .setKeepAlive(true)
+          .setMaxPoolSize(MAX_CONNECTIONS)
+          .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, config.timeout().toMillis()))
+          .setTryUseCompression(false)
+          .setSsl(ssl);
+      FederationConfig.Tls tls = u.tls();
+      if (ssl) {
+        if (tls.insecureSkipVerify()) {
+          options.setTrustAll(true).setVerifyHost(false);
+        } else if (!tls.caFile().isEmpty()) {
+          options.setTrustOptions(new PemTrustOptions().addCertPath(tls.caFile()));
+        }
+        if (!tls.certFile().isEmpty()) {
+          options.setKeyCertOptions(new PemKeyCertOptions().setCertPath(tls.certFile()).setKeyPath(tls.keyFile()));
+        }
+      }
+      String auth = null;
+      if (!u.bearerToken().isEmpty()) {
+        auth = "Bearer " + u.bearerToken();
+      } else if (!u.username().isEmpty()) {
+        auth = "Basic " + Base64.getEncoder()
+            .encodeToString((u.username() + ":" + u.password()).getBytes(StandardCharsets.UTF_8));
+      }
+      String base = u.url().getRawPath() == null ? "" : u.url().getRawPath();
+      clients.add(new Client(u, vertx.createHttpClient(options), u.url().getHost(), port, ssl,
+          base + "/federate", auth));
+    }
+    return new UpstreamClients(config, List.copyOf(clients));
+  }
+
+  @Override
+  public void close() {
+    for (Client c : clients) {
+      c.http().close();
+    }
+  }
+}
