@@ -17,7 +17,8 @@ import org.yaml.snakeyaml.error.YAMLException;
  * a request never sees half of one file and half of another.
  */
 public record PromgateConfig(
-    String source, Map<String, String> externalLabels, InfluxDbConfig influxdb, RemoteWriteConfig remoteWrite) {
+    String source, Map<String, String> externalLabels, InfluxDbConfig influxdb, RemoteWriteConfig remoteWrite,
+    RemoteReadConfig remoteRead) {
 
   /** The configuration used when no file is given: every default. */
   public static PromgateConfig defaults() {
@@ -58,10 +59,11 @@ public record PromgateConfig(
     InfluxDbConfig influx = InfluxDbConfig.read(storage.child("influxdb"));
     storage.rejectUnknownKeys();
     RemoteWriteConfig remoteWrite = RemoteWriteConfig.read(root.child("remote_write"));
+    RemoteReadConfig remoteRead = RemoteReadConfig.read(root.child("remote_read"));
     root.rejectUnknownKeys();
     if (!errors.isEmpty()) {
       throw new ConfigException(source, errors);
     }
-    return new PromgateConfig(source, Map.copyOf(externalLabels), influx, remoteWrite);
+    return new PromgateConfig(source, Map.copyOf(externalLabels), influx, remoteWrite, remoteRead);
   }
 }
