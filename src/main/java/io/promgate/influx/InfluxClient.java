@@ -4,9 +4,12 @@ import io.promgate.config.InfluxDbConfig;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.streams.WriteStream;
 import io.vertx.ext.web.client.HttpRequest;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
@@ -30,6 +33,9 @@ public final class InfluxClient implements AutoCloseable {
   private final WebClient client;
   private final String writeUri;
   private final String authHeader;
+  private final Vertx vertx;
+  private final WebClientOptions options;
+  private volatile HttpClient queryClient;
 
   public InfluxClient(Vertx vertx, InfluxDbConfig config) {
     this.config = config;
@@ -45,6 +51,8 @@ public final class InfluxClient implements AutoCloseable {
             .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, config.timeout().toMillis()))
             .setUserAgent("promgate");
     this.client = WebClient.create(vertx, options);
+    this.vertx = vertx;
+    this.options = options;
     String base = config.url().getRawPath() == null ? "" : config.url().getRawPath();
     StringBuilder uri = new StringBuilder(base).append("/write?db=").append(enc(config.database()));
     if (!config.retentionPolicy().isEmpty()) {
@@ -119,6 +127,40 @@ public final class InfluxClient implements AutoCloseable {
     return execute("CREATE DATABASE " + InfluxQl.quoteIdentifier(config.database()));
   }
 
+  /**
+   * Starts one read-only InfluxQL statement with {@code chunked=true} and streams InfluxDB's answer
+   * through {@code reader} as it arrives (see {@link QueryStream}); while {@code flow}'s write queue
+   * is full the answer is paused, so a slow reader of the result holds InfluxDB back instead of
+   * filling memory. {@code flow} may be null.
+   */
+  public QueryStream query(String influxql, int chunkSize, ChunkedQueryReader reader, WriteStream<?> flow) {
+    StringBuilder uri = new StringBuilder(path("/query")).append("?db=").append(enc(config.database()));
+    if (!config.retentionPolicy().isEmpty()) {
+      uri.append("&rp=").append(enc(config.retentionPolicy()));
+    }
+    uri.append("&epoch=ms&chunked=true&chunk_size=").append(chunkSize);
+    return QueryStream.start(this, queryClient(), uri.toString(), influxql, reader, flow);
+  }
+
+  // Streaming reads get their own pool: a long remote-read answer must not hold a connection the
+  // write path (max_concurrent_writes) is waiting for.
+  private HttpClient queryClient() {
+    HttpClient c = queryClient;
+    if (c == null) {
+      synchronized (this) {
+        if (queryClient == null) {
+          queryClient = vertx.createHttpClient(new HttpClientOptions(options).setMaxPoolSize(64));
+        }
+        c = queryClient;
+      }
+    }
+    return c;
+  }
+
+  String authHeader() {
+    return authHeader;
+  }
+
   HttpRequest<Buffer> request(HttpMethod method, String uri) {
     HttpRequest<Buffer> req = client.request(method, uri).timeout(config.timeout().toMillis());
     if (authHeader != null) {
@@ -132,7 +174,7 @@ public final class InfluxClient implements AutoCloseable {
     return base + p;
   }
 
-  private StorageException unreachable(Throwable cause) {
+  StorageException unreachable(Throwable cause) {
     String what;
     if (cause instanceof TimeoutException || cause.getClass().getSimpleName().contains("Timeout")) {
       what = "InfluxDB did not answer within " + config.timeout().toMillis() + "ms";
@@ -204,5 +246,9 @@ public final class InfluxClient implements AutoCloseable {
   @Override
   public void close() {
     client.close();
+    HttpClient c = queryClient;
+    if (c != null) {
+      c.close();
+    }
   }
 }
