@@ -1,11 +1,5 @@
 package io.promgate.influx;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.core.StreamReadFeature;
-import com.fasterxml.jackson.core.async.ByteArrayFeeder;
-import java.io.IOException;
 import java.util.Arrays;
 
 /**
@@ -15,10 +9,10 @@ import java.util.Arrays;
  * "values":[[..],..],"partial":true}],"partial":true}]}}, SPEC §8), a long series continuing in the
  * next document under the same name and tags.
  *
- * <p>Built on Jackson's non-blocking parser, which returns {@link JsonToken#NOT_AVAILABLE} where a
- * token is cut by a buffer boundary; the reader is a state machine over tokens, so it simply
- * resumes at the next {@link #feed}. Each series part is announced to the {@link Handler} once,
- * then its rows one by one through a reused {@link Row} (no object per value).
+ * <p>Built on {@link JsonLexer}, which says {@link JsonLexer#NEED_MORE} where a token is cut by a
+ * buffer boundary; the reader is a state machine over tokens, so it simply resumes at the next
+ * {@link #feed}. Each series part is announced to the {@link Handler} once, then its rows one by
+ * one through a reused {@link Row} (no object per value).
  *
  * <p>Relies on the field order InfluxDB's encoder writes ({@code name, tags, columns, values}):
  * rows are only meaningful once the series' name, tags and columns are known, and a document
@@ -27,9 +21,6 @@ import java.util.Arrays;
  * Not thread-safe; one instance per query.
  */
 public final class ChunkedQueryReader {
-  private static final JsonFactory JSON =
-      JsonFactory.builder().enable(StreamReadFeature.USE_FAST_DOUBLE_PARSER).build();
-
   /** What the reader reports. Exceptions thrown here abort the read and are passed on. */
   public interface Handler {
     /**
@@ -103,8 +94,7 @@ public final class ChunkedQueryReader {
   }
 
   private final Handler handler;
-  private final JsonParser parser;
-  private final ByteArrayFeeder feeder;
+  private final JsonLexer lexer = new JsonLexer();
   private final Row row = new Row();
   private byte[] scratch = new byte[0];
 
@@ -123,12 +113,6 @@ public final class ChunkedQueryReader {
 
   public ChunkedQueryReader(Handler handler) {
     this.handler = handler;
-    try {
-      this.parser = JSON.createNonBlockingByteArrayParser();
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
-    }
-    this.feeder = (ByteArrayFeeder) parser.getNonBlockingInputFeeder();
   }
 
   /** JSON documents read completely so far. */
@@ -143,12 +127,8 @@ public final class ChunkedQueryReader {
    * @throws StorageException when InfluxDB reported an error or the answer is not what it sends
    */
   public void feed(byte[] b, int off, int len) {
-    try {
-      feeder.feedInput(b, off, off + len);
-      drain();
-    } catch (IOException e) {
-      throw unreadable(e);
-    }
+    lexer.feed(b, off, len);
+    drain();
   }
 
   /** Parses a Vert.x buffer through a reused scratch array (the buffer may be off-heap). */
@@ -163,11 +143,11 @@ public final class ChunkedQueryReader {
 
   /** The answer is complete; throws if it stopped inside a document. */
   public void end() {
+    lexer.endOfInput();
     try {
-      feeder.endOfInput();
       drain();
-    } catch (IOException e) {
-      throw unreadable(e);
+    } catch (StorageException e) {
+      state = State.DOC; // the lexer saw the end inside a token
     }
     if (state != State.ROOT && state != State.DONE) {
       throw new StorageException(StorageException.Kind.UNAVAILABLE, "InfluxDB answer ended inside a JSON document");
@@ -175,26 +155,26 @@ public final class ChunkedQueryReader {
     state = State.DONE;
   }
 
-  private void drain() throws IOException {
-    JsonToken t;
-    while ((t = parser.nextToken()) != null && t != JsonToken.NOT_AVAILABLE) {
+  private void drain() {
+    int t;
+    while ((t = lexer.next()) != JsonLexer.NEED_MORE && t != JsonLexer.END) {
       token(t);
     }
   }
 
-  private void token(JsonToken t) throws IOException {
+  private void token(int t) {
     switch (state) {
       case ROOT -> {
-        expect(t, JsonToken.START_OBJECT, "a JSON document");
+        expect(t, JsonLexer.BEGIN_OBJECT, "a JSON document");
         state = State.DOC;
       }
       case DOC -> {
-        if (t == JsonToken.END_OBJECT) {
+        if (t == JsonLexer.END_OBJECT) {
           documents++;
           state = State.ROOT;
-        } else if (t == JsonToken.FIELD_NAME) {
-          field = parser.currentName();
-        } else if ("results".equals(field) && t == JsonToken.START_ARRAY) {
+        } else if (t == JsonLexer.KEY) {
+          field = lexer.text;
+        } else if ("results".equals(field) && t == JsonLexer.BEGIN_ARRAY) {
           state = State.RESULTS;
         } else if ("error".equals(field)) {
           throw rejected(t);
@@ -203,21 +183,21 @@ public final class ChunkedQueryReader {
         }
       }
       case RESULTS -> {
-        if (t == JsonToken.END_ARRAY) {
+        if (t == JsonLexer.END_ARRAY) {
           state = State.DOC;
           field = null;
         } else {
-          expect(t, JsonToken.START_OBJECT, "a statement result");
+          expect(t, JsonLexer.BEGIN_OBJECT, "a statement result");
           state = State.RESULT;
           field = null;
         }
       }
       case RESULT -> {
-        if (t == JsonToken.END_OBJECT) {
+        if (t == JsonLexer.END_OBJECT) {
           state = State.RESULTS;
-        } else if (t == JsonToken.FIELD_NAME) {
-          field = parser.currentName();
-        } else if ("series".equals(field) && t == JsonToken.START_ARRAY) {
+        } else if (t == JsonLexer.KEY) {
+          field = lexer.text;
+        } else if ("series".equals(field) && t == JsonLexer.BEGIN_ARRAY) {
           state = State.SERIES_LIST;
         } else if ("error".equals(field)) {
           throw rejected(t);
@@ -226,11 +206,11 @@ public final class ChunkedQueryReader {
         }
       }
       case SERIES_LIST -> {
-        if (t == JsonToken.END_ARRAY) {
+        if (t == JsonLexer.END_ARRAY) {
           state = State.RESULT;
           field = null;
         } else {
-          expect(t, JsonToken.START_OBJECT, "a series");
+          expect(t, JsonLexer.BEGIN_OBJECT, "a series");
           measurement = "";
           tagCount = 0;
           columnCount = 0;
@@ -240,44 +220,44 @@ public final class ChunkedQueryReader {
       }
       case SERIES -> series(t);
       case TAGS -> {
-        if (t == JsonToken.END_OBJECT) {
+        if (t == JsonLexer.END_OBJECT) {
           state = State.SERIES;
-        } else if (t == JsonToken.FIELD_NAME) {
+        } else if (t == JsonLexer.KEY) {
           if (tagCount == tagKeys.length) {
             tagKeys = Arrays.copyOf(tagKeys, tagCount * 2);
             tagValues = Arrays.copyOf(tagValues, tagCount * 2);
           }
-          tagKeys[tagCount] = parser.currentName();
+          tagKeys[tagCount] = lexer.text;
         } else {
-          expect(t, JsonToken.VALUE_STRING, "a tag value");
-          tagValues[tagCount++] = parser.getText();
+          expect(t, JsonLexer.STRING, "a tag value");
+          tagValues[tagCount++] = lexer.text;
         }
       }
       case COLUMNS -> {
-        if (t == JsonToken.END_ARRAY) {
+        if (t == JsonLexer.END_ARRAY) {
           state = State.SERIES;
         } else {
-          expect(t, JsonToken.VALUE_STRING, "a column name");
+          expect(t, JsonLexer.STRING, "a column name");
           if (columnCount == columns.length) {
             columns = Arrays.copyOf(columns, columnCount * 2);
           }
-          columns[columnCount++] = parser.getText();
+          columns[columnCount++] = lexer.text;
         }
       }
       case VALUES -> {
-        if (t == JsonToken.END_ARRAY) {
+        if (t == JsonLexer.END_ARRAY) {
           state = State.SERIES;
         } else {
-          expect(t, JsonToken.START_ARRAY, "a row");
+          expect(t, JsonLexer.BEGIN_ARRAY, "a row");
           row.size = 0;
           state = State.ROW;
         }
       }
       case ROW -> value(t);
       case SKIP -> {
-        if (t == JsonToken.START_OBJECT || t == JsonToken.START_ARRAY) {
+        if (t == JsonLexer.BEGIN_OBJECT || t == JsonLexer.BEGIN_ARRAY) {
           skipDepth++;
-        } else if (t == JsonToken.END_OBJECT || t == JsonToken.END_ARRAY) {
+        } else if (t == JsonLexer.END_OBJECT || t == JsonLexer.END_ARRAY) {
           if (--skipDepth == 0) {
             state = afterSkip;
           }
@@ -287,18 +267,18 @@ public final class ChunkedQueryReader {
     }
   }
 
-  private void series(JsonToken t) throws IOException {
-    if (t == JsonToken.END_OBJECT) {
+  private void series(int t) {
+    if (t == JsonLexer.END_OBJECT) {
       state = State.SERIES_LIST;
-    } else if (t == JsonToken.FIELD_NAME) {
-      field = parser.currentName();
-    } else if ("name".equals(field) && t == JsonToken.VALUE_STRING) {
-      measurement = parser.getText();
-    } else if ("tags".equals(field) && t == JsonToken.START_OBJECT) {
+    } else if (t == JsonLexer.KEY) {
+      field = lexer.text;
+    } else if ("name".equals(field) && t == JsonLexer.STRING) {
+      measurement = lexer.text;
+    } else if ("tags".equals(field) && t == JsonLexer.BEGIN_OBJECT) {
       state = State.TAGS;
-    } else if ("columns".equals(field) && t == JsonToken.START_ARRAY) {
+    } else if ("columns".equals(field) && t == JsonLexer.BEGIN_ARRAY) {
       state = State.COLUMNS;
-    } else if ("values".equals(field) && t == JsonToken.START_ARRAY) {
+    } else if ("values".equals(field) && t == JsonLexer.BEGIN_ARRAY) {
       if (columnCount == 0) {
         throw new StorageException(StorageException.Kind.UNAVAILABLE, "InfluxDB sent series values before their columns");
       }
@@ -309,47 +289,39 @@ public final class ChunkedQueryReader {
     }
   }
 
-  private void value(JsonToken t) throws IOException {
-    if (t == JsonToken.END_ARRAY) {
+  private void value(int t) {
+    if (t == JsonLexer.END_ARRAY) {
       state = State.VALUES;
       handler.row(row);
       return;
     }
     int i = row.add();
     switch (t) {
-      case VALUE_NUMBER_INT -> {
-        JsonParser.NumberType type = parser.getNumberType();
-        if (type == JsonParser.NumberType.INT || type == JsonParser.NumberType.LONG) {
-          long v = parser.getLongValue();
-          row.kinds[i] = Row.INTEGER;
-          row.longs[i] = v;
-          // InfluxDB prints the float -0.0 as "-0" (SPEC §8 facts); keep the sign.
-          row.doubles[i] = v == 0 && parser.getTextCharacters()[parser.getTextOffset()] == '-' ? -0.0 : (double) v;
-        } else {
-          // A whole float beyond long range, printed without exponent: still exactly one double.
-          row.kinds[i] = Row.FLOAT;
-          row.doubles[i] = parser.getDoubleValue();
-        }
+      case JsonLexer.INTEGER -> {
+        row.kinds[i] = Row.INTEGER;
+        row.longs[i] = lexer.longValue;
+        // InfluxDB prints whole floats without a fraction and -0.0 as "-0": the lexer keeps both
+        row.doubles[i] = lexer.doubleValue;
       }
-      case VALUE_NUMBER_FLOAT -> {
+      case JsonLexer.FLOAT -> {
         row.kinds[i] = Row.FLOAT;
-        row.doubles[i] = parser.getDoubleValue();
+        row.doubles[i] = lexer.doubleValue;
       }
-      case VALUE_NULL -> row.kinds[i] = Row.NULL;
-      case VALUE_STRING -> {
+      case JsonLexer.NULL -> row.kinds[i] = Row.NULL;
+      case JsonLexer.STRING -> {
         row.kinds[i] = Row.STRING;
-        row.strings[i] = parser.getText();
+        row.strings[i] = lexer.text;
       }
-      case VALUE_TRUE, VALUE_FALSE -> {
+      case JsonLexer.TRUE, JsonLexer.FALSE -> {
         row.kinds[i] = Row.BOOLEAN;
-        row.longs[i] = t == JsonToken.VALUE_TRUE ? 1 : 0;
+        row.longs[i] = t == JsonLexer.TRUE ? 1 : 0;
       }
       default -> throw new StorageException(StorageException.Kind.UNAVAILABLE, "InfluxDB sent a nested value inside a row");
     }
   }
 
-  private void skipValue(JsonToken t, State resume) {
-    if (t == JsonToken.START_OBJECT || t == JsonToken.START_ARRAY) {
+  private void skipValue(int t, State resume) {
+    if (t == JsonLexer.BEGIN_OBJECT || t == JsonLexer.BEGIN_ARRAY) {
       afterSkip = resume;
       skipDepth = 1;
       state = State.SKIP;
@@ -357,23 +329,17 @@ public final class ChunkedQueryReader {
     // a scalar is skipped by reading it
   }
 
-  private void expect(JsonToken t, JsonToken want, String what) {
+  private void expect(int t, int want, String what) {
     if (t != want) {
-      throw new StorageException(StorageException.Kind.UNAVAILABLE, "InfluxDB answer malformed: expected " + what + ", got " + t);
+      throw new StorageException(StorageException.Kind.UNAVAILABLE, "InfluxDB answer malformed: expected " + what + ", got token " + t);
     }
   }
 
-  private StorageException rejected(JsonToken t) throws IOException {
-    String msg = (t == JsonToken.VALUE_STRING ? parser.getText() : String.valueOf(t)).replace('\n', ' ');
+  private StorageException rejected(int t) {
+    String msg = (t == JsonLexer.STRING ? lexer.text : "token " + t).replace('\n', ' ');
     // A missing database is an operator problem that will be fixed, not a bad query (as for writes).
     StorageException.Kind kind =
         msg.startsWith("database not found") ? StorageException.Kind.UNAVAILABLE : StorageException.Kind.REJECTED;
     return new StorageException(kind, "InfluxDB: " + msg);
-  }
-
-  private static StorageException unreadable(IOException e) {
-    String msg = String.valueOf(e.getMessage()).replace('\n', ' ');
-    return new StorageException(
-        StorageException.Kind.UNAVAILABLE, "unreadable InfluxDB answer: " + (msg.length() > 200 ? msg.substring(0, 200) + "…" : msg));
   }
 }

@@ -120,8 +120,8 @@ public final class QueryStream {
       try {
         reader.feed(b);
       } catch (RuntimeException e) {
+        fail(e); // first: resetting may report the reset as an error of its own
         request.reset();
-        fail(e);
         return;
       }
       if (flow != null && flow.writeQueueFull()) {

@@ -1,6 +1,7 @@
 package io.promgate.web;
 
 import io.promgate.Gateway;
+import io.promgate.read.ReadHandler;
 import io.promgate.write.WriteHandler;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.Router;
@@ -16,6 +17,7 @@ import jakarta.enterprise.event.Observes;
 @ApplicationScoped
 public class Routes {
   public static final String WRITE = "/api/v1/write";
+  public static final String READ = "/api/v1/read";
   public static final String HEALTHY = "/-/healthy";
   public static final String READY = "/-/ready";
 
@@ -23,6 +25,9 @@ public class Routes {
     WriteHandler write = new WriteHandler(gateway::config, gateway::batcher, gateway.metrics().remoteWrite);
     router.route(HttpMethod.POST, WRITE).handler(write);
     router.route(WRITE).handler(rc -> methodNotAllowed(rc, "POST"));
+    ReadHandler read = new ReadHandler(gateway::config, () -> gateway.batcher().client(), gateway.metrics().remoteRead);
+    router.route(HttpMethod.POST, READ).handler(read);
+    router.route(READ).handler(rc -> methodNotAllowed(rc, "POST"));
 
     router.route(HttpMethod.GET, HEALTHY).handler(rc -> text(rc, 200, "promgate is Healthy.\n"));
     router.route(HttpMethod.HEAD, HEALTHY).handler(rc -> rc.response().setStatusCode(200).end());

@@ -94,15 +94,21 @@ final class StreamedChunks {
     return out;
   }
 
+  /**
+   * The labels as {@link io.promgate.model.Labels#toString()} renders them, after checking they are
+   * what Prometheus requires on the wire: sorted by name, no duplicate or empty names, no empty values.
+   */
   static String labels(List<Remote.Label> labels) {
-    StringBuilder sb = new StringBuilder("{");
+    io.promgate.model.Labels.Builder b = new io.promgate.model.Labels.Builder();
+    String previous = null;
     for (Remote.Label l : labels) {
-      if (sb.length() > 1) {
-        sb.append(", ");
+      if (l.getName().isEmpty() || l.getValue().isEmpty() || (previous != null && previous.compareTo(l.getName()) >= 0)) {
+        throw new AssertionError("labels not sorted, unique and non-empty: " + labels);
       }
-      sb.append(l.getName()).append("=\"").append(l.getValue()).append('"');
+      previous = l.getName();
+      b.set(l.getName(), l.getValue());
     }
-    return sb.append('}').toString();
+    return b.build().toString();
   }
 
   /** Decodes one XOR chunk. */
