@@ -27,7 +27,7 @@ final class XorChunk {
   // at most 10 varint bytes + 64 bits each.
   private static final int CAPACITY = 2 + 2 * (10 + 10) + (MAX_SAMPLES - 2) * 19 + 16;
 
-  private final byte[] buf = new byte[CAPACITY];
+  private byte[] buf = new byte[CAPACITY];
   private int bitPos;
   private int count;
   private long minTime;
@@ -77,6 +77,9 @@ final class XorChunk {
   }
 
   void append(long ts, long valueBits) {
+    if ((bitPos >>> 3) + 20 > buf.length) {
+      buf = Arrays.copyOf(buf, buf.length * 2); // only past MAX_SAMPLES, which the encoder never does
+    }
     if (count == 0) {
       putVarint(ts);
       writeBits(valueBits, 64);
