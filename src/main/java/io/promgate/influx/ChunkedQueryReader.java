@@ -9,8 +9,9 @@ import java.util.Arrays;
  * "values":[[..],..],"partial":true}],"partial":true}]}}, SPEC §8), a long series continuing in the
  * next document under the same name and tags.
  *
- * <p>Built on {@link JsonLexer}, which says {@link JsonLexer#NEED_MORE} where a token is cut by a
- * buffer boundary; the reader is a state machine over tokens, so it simply resumes at the next
+ * <p>Built on a {@link Lexer} for JSON or, when InfluxDB answers in MessagePack ({@link
+ * #contentType}), for that; either says {@link Lexer#NEED_MORE} where a token is cut by a buffer
+ * boundary, and the reader is a state machine over tokens, so it simply resumes at the next
  * {@link #feed}. Each series part is announced to the {@link Handler} once, then its rows one by
  * one through a reused {@link Row} (no object per value).
  *
@@ -94,7 +95,7 @@ public final class ChunkedQueryReader {
   }
 
   private final Handler handler;
-  private final JsonLexer lexer = new JsonLexer();
+  private Lexer lexer = new JsonLexer();
   private final Row row = new Row();
   private byte[] scratch = new byte[0];
 
@@ -115,7 +116,13 @@ public final class ChunkedQueryReader {
     this.handler = handler;
   }
 
-  /** JSON documents read completely so far. */
+  /** Picks the lexer for InfluxDB's {@code Content-Type}; call before the first {@link #feed}. */
+  public void contentType(String contentType) {
+    boolean msgpack = contentType != null && contentType.trim().toLowerCase(java.util.Locale.ROOT).startsWith("application/x-msgpack");
+    lexer = msgpack ? new MsgpackLexer() : new JsonLexer();
+  }
+
+  /** Documents read completely so far. */
   public long documents() {
     return documents;
   }
@@ -150,14 +157,14 @@ public final class ChunkedQueryReader {
       state = State.DOC; // the lexer saw the end inside a token
     }
     if (state != State.ROOT && state != State.DONE) {
-      throw new StorageException(StorageException.Kind.UNAVAILABLE, "InfluxDB answer ended inside a JSON document");
+      throw new StorageException(StorageException.Kind.UNAVAILABLE, "InfluxDB answer ended inside a document");
     }
     state = State.DONE;
   }
 
   private void drain() {
     int t;
-    while ((t = lexer.next()) != JsonLexer.NEED_MORE && t != JsonLexer.END) {
+    while ((t = lexer.next()) != Lexer.NEED_MORE && t != Lexer.END) {
       token(t);
     }
   }
@@ -165,16 +172,16 @@ public final class ChunkedQueryReader {
   private void token(int t) {
     switch (state) {
       case ROOT -> {
-        expect(t, JsonLexer.BEGIN_OBJECT, "a JSON document");
+        expect(t, Lexer.BEGIN_OBJECT, "a JSON document");
         state = State.DOC;
       }
       case DOC -> {
-        if (t == JsonLexer.END_OBJECT) {
+        if (t == Lexer.END_OBJECT) {
           documents++;
           state = State.ROOT;
-        } else if (t == JsonLexer.KEY) {
+        } else if (t == Lexer.KEY) {
           field = lexer.text;
-        } else if ("results".equals(field) && t == JsonLexer.BEGIN_ARRAY) {
+        } else if ("results".equals(field) && t == Lexer.BEGIN_ARRAY) {
           state = State.RESULTS;
         } else if ("error".equals(field)) {
           throw rejected(t);
@@ -183,21 +190,21 @@ public final class ChunkedQueryReader {
         }
       }
       case RESULTS -> {
-        if (t == JsonLexer.END_ARRAY) {
+        if (t == Lexer.END_ARRAY) {
           state = State.DOC;
           field = null;
         } else {
-          expect(t, JsonLexer.BEGIN_OBJECT, "a statement result");
+          expect(t, Lexer.BEGIN_OBJECT, "a statement result");
           state = State.RESULT;
           field = null;
         }
       }
       case RESULT -> {
-        if (t == JsonLexer.END_OBJECT) {
+        if (t == Lexer.END_OBJECT) {
           state = State.RESULTS;
-        } else if (t == JsonLexer.KEY) {
+        } else if (t == Lexer.KEY) {
           field = lexer.text;
-        } else if ("series".equals(field) && t == JsonLexer.BEGIN_ARRAY) {
+        } else if ("series".equals(field) && t == Lexer.BEGIN_ARRAY) {
           state = State.SERIES_LIST;
         } else if ("error".equals(field)) {
           throw rejected(t);
@@ -206,11 +213,11 @@ public final class ChunkedQueryReader {
         }
       }
       case SERIES_LIST -> {
-        if (t == JsonLexer.END_ARRAY) {
+        if (t == Lexer.END_ARRAY) {
           state = State.RESULT;
           field = null;
         } else {
-          expect(t, JsonLexer.BEGIN_OBJECT, "a series");
+          expect(t, Lexer.BEGIN_OBJECT, "a series");
           measurement = "";
           tagCount = 0;
           columnCount = 0;
@@ -220,24 +227,24 @@ public final class ChunkedQueryReader {
       }
       case SERIES -> series(t);
       case TAGS -> {
-        if (t == JsonLexer.END_OBJECT) {
+        if (t == Lexer.END_OBJECT) {
           state = State.SERIES;
-        } else if (t == JsonLexer.KEY) {
+        } else if (t == Lexer.KEY) {
           if (tagCount == tagKeys.length) {
             tagKeys = Arrays.copyOf(tagKeys, tagCount * 2);
             tagValues = Arrays.copyOf(tagValues, tagCount * 2);
           }
           tagKeys[tagCount] = lexer.text;
         } else {
-          expect(t, JsonLexer.STRING, "a tag value");
+          expect(t, Lexer.STRING, "a tag value");
           tagValues[tagCount++] = lexer.text;
         }
       }
       case COLUMNS -> {
-        if (t == JsonLexer.END_ARRAY) {
+        if (t == Lexer.END_ARRAY) {
           state = State.SERIES;
         } else {
-          expect(t, JsonLexer.STRING, "a column name");
+          expect(t, Lexer.STRING, "a column name");
           if (columnCount == columns.length) {
             columns = Arrays.copyOf(columns, columnCount * 2);
           }
@@ -245,19 +252,19 @@ public final class ChunkedQueryReader {
         }
       }
       case VALUES -> {
-        if (t == JsonLexer.END_ARRAY) {
+        if (t == Lexer.END_ARRAY) {
           state = State.SERIES;
         } else {
-          expect(t, JsonLexer.BEGIN_ARRAY, "a row");
+          expect(t, Lexer.BEGIN_ARRAY, "a row");
           row.size = 0;
           state = State.ROW;
         }
       }
       case ROW -> value(t);
       case SKIP -> {
-        if (t == JsonLexer.BEGIN_OBJECT || t == JsonLexer.BEGIN_ARRAY) {
+        if (t == Lexer.BEGIN_OBJECT || t == Lexer.BEGIN_ARRAY) {
           skipDepth++;
-        } else if (t == JsonLexer.END_OBJECT || t == JsonLexer.END_ARRAY) {
+        } else if (t == Lexer.END_OBJECT || t == Lexer.END_ARRAY) {
           if (--skipDepth == 0) {
             state = afterSkip;
           }
@@ -268,17 +275,17 @@ public final class ChunkedQueryReader {
   }
 
   private void series(int t) {
-    if (t == JsonLexer.END_OBJECT) {
+    if (t == Lexer.END_OBJECT) {
       state = State.SERIES_LIST;
-    } else if (t == JsonLexer.KEY) {
+    } else if (t == Lexer.KEY) {
       field = lexer.text;
-    } else if ("name".equals(field) && t == JsonLexer.STRING) {
+    } else if ("name".equals(field) && t == Lexer.STRING) {
       measurement = lexer.text;
-    } else if ("tags".equals(field) && t == JsonLexer.BEGIN_OBJECT) {
+    } else if ("tags".equals(field) && t == Lexer.BEGIN_OBJECT) {
       state = State.TAGS;
-    } else if ("columns".equals(field) && t == JsonLexer.BEGIN_ARRAY) {
+    } else if ("columns".equals(field) && t == Lexer.BEGIN_ARRAY) {
       state = State.COLUMNS;
-    } else if ("values".equals(field) && t == JsonLexer.BEGIN_ARRAY) {
+    } else if ("values".equals(field) && t == Lexer.BEGIN_ARRAY) {
       if (columnCount == 0) {
         throw new StorageException(StorageException.Kind.UNAVAILABLE, "InfluxDB sent series values before their columns");
       }
@@ -290,38 +297,38 @@ public final class ChunkedQueryReader {
   }
 
   private void value(int t) {
-    if (t == JsonLexer.END_ARRAY) {
+    if (t == Lexer.END_ARRAY) {
       state = State.VALUES;
       handler.row(row);
       return;
     }
     int i = row.add();
     switch (t) {
-      case JsonLexer.INTEGER -> {
+      case Lexer.INTEGER -> {
         row.kinds[i] = Row.INTEGER;
         row.longs[i] = lexer.longValue;
         // InfluxDB prints whole floats without a fraction and -0.0 as "-0": the lexer keeps both
         row.doubles[i] = lexer.doubleValue;
       }
-      case JsonLexer.FLOAT -> {
+      case Lexer.FLOAT -> {
         row.kinds[i] = Row.FLOAT;
         row.doubles[i] = lexer.doubleValue;
       }
-      case JsonLexer.NULL -> row.kinds[i] = Row.NULL;
-      case JsonLexer.STRING -> {
+      case Lexer.NULL -> row.kinds[i] = Row.NULL;
+      case Lexer.STRING -> {
         row.kinds[i] = Row.STRING;
         row.strings[i] = lexer.text;
       }
-      case JsonLexer.TRUE, JsonLexer.FALSE -> {
+      case Lexer.TRUE, Lexer.FALSE -> {
         row.kinds[i] = Row.BOOLEAN;
-        row.longs[i] = t == JsonLexer.TRUE ? 1 : 0;
+        row.longs[i] = t == Lexer.TRUE ? 1 : 0;
       }
       default -> throw new StorageException(StorageException.Kind.UNAVAILABLE, "InfluxDB sent a nested value inside a row");
     }
   }
 
   private void skipValue(int t, State resume) {
-    if (t == JsonLexer.BEGIN_OBJECT || t == JsonLexer.BEGIN_ARRAY) {
+    if (t == Lexer.BEGIN_OBJECT || t == Lexer.BEGIN_ARRAY) {
       afterSkip = resume;
       skipDepth = 1;
       state = State.SKIP;
@@ -336,7 +343,7 @@ public final class ChunkedQueryReader {
   }
 
   private StorageException rejected(int t) {
-    String msg = (t == JsonLexer.STRING ? lexer.text : "token " + t).replace('\n', ' ');
+    String msg = (t == Lexer.STRING ? lexer.text : "token " + t).replace('\n', ' ');
     // A missing database is an operator problem that will be fixed, not a bad query (as for writes).
     StorageException.Kind kind =
         msg.startsWith("database not found") ? StorageException.Kind.UNAVAILABLE : StorageException.Kind.REJECTED;

@@ -129,17 +129,18 @@ public final class InfluxClient implements AutoCloseable {
 
   /**
    * Starts one read-only InfluxQL statement with {@code chunked=true} and streams InfluxDB's answer
-   * through {@code reader} as it arrives (see {@link QueryStream}); while {@code flow}'s write queue
-   * is full the answer is paused, so a slow reader of the result holds InfluxDB back instead of
-   * filling memory. {@code flow} may be null.
+   * through {@code reader} as it arrives (see {@link QueryStream}), asking for MessagePack rather
+   * than JSON when {@code msgpack}; while {@code flow}'s write queue is full the answer is paused,
+   * so a slow reader of the result holds InfluxDB back instead of filling memory. {@code flow} may
+   * be null.
    */
-  public QueryStream query(String influxql, int chunkSize, ChunkedQueryReader reader, WriteStream<?> flow) {
+  public QueryStream query(String influxql, int chunkSize, boolean msgpack, ChunkedQueryReader reader, WriteStream<?> flow) {
     StringBuilder uri = new StringBuilder(path("/query")).append("?db=").append(enc(config.database()));
     if (!config.retentionPolicy().isEmpty()) {
       uri.append("&rp=").append(enc(config.retentionPolicy()));
     }
     uri.append("&epoch=ms&chunked=true&chunk_size=").append(chunkSize);
-    return QueryStream.start(this, queryClient(), uri.toString(), influxql, reader, flow);
+    return QueryStream.start(this, queryClient(), uri.toString(), influxql, msgpack, reader, flow);
   }
 
   // Streaming reads get their own pool: a long remote-read answer must not hold a connection the

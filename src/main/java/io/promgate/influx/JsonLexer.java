@@ -17,23 +17,7 @@ import java.util.Arrays;
  * directly; anything else (fraction, exponent, more digits) goes through Jackson's correctly
  * rounded {@link NumberInput#parseDouble}. Strings are decoded from UTF-8 with every JSON escape.
  */
-final class JsonLexer {
-  static final int NEED_MORE = 0;
-  static final int BEGIN_OBJECT = 1;
-  static final int END_OBJECT = 2;
-  static final int BEGIN_ARRAY = 3;
-  static final int END_ARRAY = 4;
-  static final int KEY = 5;
-  static final int STRING = 6;
-  static final int INTEGER = 7;
-  static final int FLOAT = 8;
-  static final int TRUE = 9;
-  static final int FALSE = 10;
-  static final int NULL = 11;
-  static final int END = 12;
-
-  private static final int MAX_DEPTH = 64;
-  private static final int MAX_TOKEN = 16 << 20;
+final class JsonLexer extends Lexer {
 
   private byte[] buf = new byte[0];
   private int pos;
@@ -46,15 +30,9 @@ final class JsonLexer {
   private final boolean[] expectKey = new boolean[MAX_DEPTH];
   private int depth;
 
-  /** Token values. */
-  String text;
-  long longValue;
-  double doubleValue;
-  boolean negative;
-
   private char[] chars = new char[64];
 
-  /** Adds input. Bytes of a token left incomplete by the previous call are kept in front. */
+  @Override
   void feed(byte[] b, int off, int len) {
     int left = end - pos;
     if (left == 0) {
@@ -77,21 +55,12 @@ final class JsonLexer {
     end = left + len;
   }
 
-  /** No more input will come. */
+  @Override
   void endOfInput() {
     eof = true;
   }
 
-  /** Whether the input so far ended between documents (not inside one or a token). */
-  boolean atDocumentBoundary() {
-    return depth == 0 && pos == end;
-  }
-
-  /**
-   * The next token, {@link #NEED_MORE} if it is not complete yet, {@link #END} after the end of
-   * input. Before returning NEED_MORE the unread bytes are copied aside, since the caller may
-   * reuse the array it fed.
-   */
+  @Override
   int next() {
     while (true) {
       if (pos >= end) {
@@ -247,7 +216,6 @@ final class JsonLexer {
       return NEED_MORE;
     }
     pos = p;
-    negative = neg;
     if (!fraction && digits > 0 && digits <= 18) {
       longValue = neg ? -v : v;
       doubleValue = neg ? -(double) v : (double) v; // -0 stays -0.0
@@ -338,15 +306,6 @@ final class JsonLexer {
       sb.append(new String(buf, run, to - run, StandardCharsets.UTF_8));
     }
     return sb.toString();
-  }
-
-  private static StorageException malformed(String what) {
-    return new StorageException(StorageException.Kind.UNAVAILABLE, "unreadable InfluxDB answer: " + what);
-  }
-
-  // test hook
-  int depth() {
-    return depth;
   }
 
   @Override

@@ -9,8 +9,6 @@ import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
-import io.vertx.core.json.DecodeException;
-import io.vertx.core.json.JsonObject;
 import io.vertx.core.streams.WriteStream;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -41,15 +39,15 @@ public final class QueryStream {
     this.flow = flow;
   }
 
-  static QueryStream start(
-      InfluxClient client, HttpClient http, String uri, String influxql, ChunkedQueryReader reader, WriteStream<?> flow) {
+  static QueryStream start(InfluxClient client, HttpClient http, String uri, String influxql, boolean msgpack,
+      ChunkedQueryReader reader, WriteStream<?> flow) {
     QueryStream s = new QueryStream(client, reader, flow);
     RequestOptions options =
         new RequestOptions()
             .setMethod(HttpMethod.POST)
             .setURI(uri)
             .setIdleTimeout(client.config().timeout().toMillis())
-            .setHeaders(headers(client));
+            .setHeaders(headers(client, msgpack));
     Buffer body = Buffer.buffer("q=" + URLEncoder.encode(influxql, StandardCharsets.UTF_8));
     http.request(options).onComplete(ar -> {
       if (ar.failed()) {
@@ -72,10 +70,12 @@ public final class QueryStream {
     return s;
   }
 
-  private static MultiMap headers(InfluxClient client) {
+  // InfluxDB matches Accept exactly and answers JSON for anything it does not know; the answer is
+  // read by its Content-Type, so a server that ignores the wish for MessagePack still works.
+  private static MultiMap headers(InfluxClient client, boolean msgpack) {
     MultiMap h = MultiMap.caseInsensitiveMultiMap()
         .add("Content-Type", "application/x-www-form-urlencoded")
-        .add("Accept", "application/json");
+        .add("Accept", msgpack ? "application/x-msgpack" : "application/json");
     if (client.authHeader() != null) {
       h.add("Authorization", client.authHeader());
     }
@@ -102,6 +102,7 @@ public final class QueryStream {
       return;
     }
     int status = resp.statusCode();
+    String contentType = resp.getHeader("Content-Type");
     if (status != 200) {
       Buffer error = Buffer.buffer();
       resp.handler(b -> {
@@ -110,9 +111,10 @@ public final class QueryStream {
         }
       });
       resp.exceptionHandler(t -> fail(client.unreachable(t)));
-      resp.endHandler(v -> fail(InfluxClient.classify(status, errorText(error, resp.getHeader("X-Influxdb-Error")))));
+      resp.endHandler(v -> fail(InfluxClient.classify(status, errorText(error, contentType, resp.getHeader("X-Influxdb-Error")))));
       return;
     }
+    reader.contentType(contentType);
     resp.handler(b -> {
       if (done.future().isComplete()) {
         return;
@@ -153,18 +155,25 @@ public final class QueryStream {
     done.tryFail(t);
   }
 
-  private static String errorText(Buffer body, String header) {
-    String s = body.toString(StandardCharsets.UTF_8).trim();
-    if (s.isEmpty()) {
+  /** InfluxDB's {@code {"error": ...}} in either encoding; else the raw text, one line. */
+  private static String errorText(Buffer body, String contentType, String header) {
+    if (body.length() == 0) {
       return header == null ? "" : header;
     }
+    ChunkedQueryReader r = new ChunkedQueryReader(new ChunkedQueryReader.Handler() {
+      @Override
+      public void series(String m, String[] k, String[] v, int n, String[] c, int cn) {}
+
+      @Override
+      public void row(ChunkedQueryReader.Row row) {}
+    });
+    r.contentType(contentType);
+    String s;
     try {
-      Object e = new JsonObject(s).getValue("error");
-      if (e != null) {
-        s = String.valueOf(e);
-      }
-    } catch (DecodeException | ClassCastException ignored) {
-      // not JSON: keep the text
+      r.feed(body);
+      s = body.toString(StandardCharsets.UTF_8).trim();
+    } catch (StorageException e) {
+      s = e.getMessage().startsWith("InfluxDB: ") ? e.getMessage().substring(10) : body.toString(StandardCharsets.UTF_8).trim();
     }
     s = s.replace('\n', ' ');
     return s.length() > 500 ? s.substring(0, 500) + "…" : s;

@@ -320,7 +320,8 @@ final class ReadExecution {
       return Future.failedFuture(new IllegalStateException("client went away"));
     }
     metrics.influxQueries.increment();
-    QueryStream s = influx.query(statement, limits.chunkSize(), new ChunkedQueryReader(handler), toClient ? response : null);
+    QueryStream s = influx.query(statement, limits.chunkSize(), limits.influxdbFormat().equals("msgpack"),
+        new ChunkedQueryReader(handler), toClient ? response : null);
     current = s;
     return s.done();
   }
