@@ -24,7 +24,8 @@ public record PromgateConfig(
     WebConfig web,
     TenancyConfig tenancy,
     ShardingConfig sharding,
-    FederationConfig federation) {
+    FederationConfig federation,
+    RemoteReadConfig remoteRead) {
 
   /**
    * YAML 1.1 would turn the label value {@code yes} into a boolean, {@code 0x1F} into 31 and
@@ -92,10 +93,11 @@ public record PromgateConfig(
     TenancyConfig tenancy = TenancyConfig.read(root.child("tenancy"));
     ShardingConfig sharding = ShardingConfig.read(root, "sharding", source);
     FederationConfig federation = FederationConfig.read(root.child("federation"));
+    RemoteReadConfig remoteRead = RemoteReadConfig.read(root.child("remote_read"));
     root.rejectUnknownKeys();
     if (!errors.isEmpty()) {
       throw new ConfigException(source, errors);
     }
-    return new PromgateConfig(source, Map.copyOf(externalLabels), influx, remoteWrite, web, tenancy, sharding, federation);
+    return new PromgateConfig(source, Map.copyOf(externalLabels), influx, remoteWrite, web, tenancy, sharding, federation, remoteRead);
   }
 }

@@ -4,9 +4,12 @@ import io.promgate.config.InfluxDbConfig;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.streams.WriteStream;
 import io.vertx.ext.web.client.HttpRequest;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
@@ -31,6 +34,9 @@ public final class InfluxClient implements AutoCloseable {
   private final String writeUri;
   private final String authHeader;
   private final boolean owner;
+  private final Vertx vertx;
+  private final WebClientOptions options;
+  private volatile HttpClient queryClient;
 
   public InfluxClient(Vertx vertx, InfluxDbConfig config) {
     this.config = config;
@@ -50,6 +56,8 @@ public final class InfluxClient implements AutoCloseable {
     this.writeUri = writeUri(config);
     this.authHeader = authHeader(config);
     this.owner = true;
+    this.vertx = vertx;
+    this.options = options;
   }
 
   /** A view of {@code root} writing to another database (tenancy), sharing its connection pool. */
@@ -59,6 +67,8 @@ public final class InfluxClient implements AutoCloseable {
     this.writeUri = writeUri(config);
     this.authHeader = root.authHeader;
     this.owner = false;
+    this.vertx = root.vertx;
+    this.options = root.options;
   }
 
   /** The same server, credentials and connection pool, writing to {@code database}. */
@@ -209,6 +219,41 @@ public final class InfluxClient implements AutoCloseable {
     return execute("CREATE DATABASE " + InfluxQl.quoteIdentifier(config.database()));
   }
 
+  /**
+   * Starts one read-only InfluxQL statement with {@code chunked=true} and streams InfluxDB's answer
+   * through {@code reader} as it arrives (see {@link QueryStream}), asking for MessagePack rather
+   * than JSON when {@code msgpack}; while {@code flow}'s write queue is full the answer is paused,
+   * so a slow reader of the result holds InfluxDB back instead of filling memory. {@code flow} may
+   * be null.
+   */
+  public QueryStream query(String influxql, int chunkSize, boolean msgpack, ChunkedQueryReader reader, WriteStream<?> flow) {
+    StringBuilder uri = new StringBuilder(path("/query")).append("?db=").append(enc(config.database()));
+    if (!config.retentionPolicy().isEmpty()) {
+      uri.append("&rp=").append(enc(config.retentionPolicy()));
+    }
+    uri.append("&epoch=ms&chunked=true&chunk_size=").append(chunkSize);
+    return QueryStream.start(this, queryClient(), uri.toString(), influxql, msgpack, reader, flow);
+  }
+
+  // Streaming reads get their own pool: a long remote-read answer must not hold a connection the
+  // write path (max_concurrent_writes) is waiting for.
+  private HttpClient queryClient() {
+    HttpClient c = queryClient;
+    if (c == null) {
+      synchronized (this) {
+        if (queryClient == null) {
+          queryClient = vertx.createHttpClient(new HttpClientOptions(options).setMaxPoolSize(64));
+        }
+        c = queryClient;
+      }
+    }
+    return c;
+  }
+
+  String authHeader() {
+    return authHeader;
+  }
+
   HttpRequest<Buffer> request(HttpMethod method, String uri) {
     HttpRequest<Buffer> req = client.request(method, uri).timeout(config.timeout().toMillis());
     if (!config.tls().serverName().isEmpty()) {
@@ -225,7 +270,7 @@ public final class InfluxClient implements AutoCloseable {
     return base + p;
   }
 
-  private StorageException unreachable(Throwable cause) {
+  StorageException unreachable(Throwable cause) {
     String what;
     if (cause instanceof TimeoutException || cause.getClass().getSimpleName().contains("Timeout")) {
       what = "InfluxDB did not answer within " + config.timeout().toMillis() + "ms";
@@ -301,6 +346,10 @@ public final class InfluxClient implements AutoCloseable {
   public void close() {
     if (owner) {
       client.close(); // views share the root's pool; only the root closes it
+    }
+    HttpClient c = queryClient;
+    if (c != null) {
+      c.close();
     }
   }
 }

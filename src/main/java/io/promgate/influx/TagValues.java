@@ -118,6 +118,26 @@ public final class TagValues {
     return false;
   }
 
+  /**
+   * The tag value InfluxDB holds for the label value {@code v} once {@link #write} stored it:
+   * {@code v} itself (line-protocol escapes are removed by InfluxDB) unless it needed the marker
+   * encoding. Readers compare against this form when they push a matcher down into InfluxQL.
+   */
+  public static String stored(String v) {
+    byte[] b = v.getBytes(StandardCharsets.UTF_8);
+    if (b.length == 0 || !needsEncoding(b, 0, b.length)) {
+      return v;
+    }
+    LineBuffer out = new LineBuffer(b.length + 16);
+    write(out, b, 0, b.length);
+    return out.toStringUtf8();
+  }
+
+  /** The tag key InfluxDB holds for the label name {@code name} (see {@link #writeKey}). */
+  public static String storedKey(String name) {
+    return name.equals("time") ? MARKER + name : name;
+  }
+
   /** Appends the tag key for the label name {@code name[off, off+n)} (already validated). */
   public static void writeKey(LineBuffer out, byte[] name, int off, int n) {
     if (n == 4 && name[off] == 't' && name[off + 1] == 'i' && name[off + 2] == 'm' && name[off + 3] == 'e') {

@@ -31,12 +31,14 @@ public final class Metrics {
   public final Influx influx;
   public final Shards shards;
   public final Federate federate;
+  public final RemoteRead remoteRead;
 
   public Metrics(MeterRegistry registry) {
     this.remoteWrite = new RemoteWrite(registry);
     this.influx = new Influx(registry);
     this.shards = new Shards(registry);
     this.federate = new Federate(registry);
+    this.remoteRead = new RemoteRead(registry);
   }
 
   /** {@code promgate_remote_write_*} */
@@ -332,6 +334,76 @@ public final class Metrics {
       public void failed(String reason) {
         errors.get(reason).increment();
       }
+    }
+  }
+
+  /** {@code promgate_remote_read_*} */
+  public static final class RemoteRead {
+    private final Map<Integer, Counter> requestsByCode = new java.util.HashMap<>();
+    private final Counter requestsOther;
+    private final Map<String, Counter> limitHits = new java.util.HashMap<>();
+    public final Counter queries;
+    public final Counter series;
+    public final Counter samples;
+    public final Counter influxQueries;
+    public final Counter sortBufferedSamples;
+    public final Counter aborted;
+    public final Timer duration;
+    public final AtomicInteger inFlight = new AtomicInteger();
+    public final AtomicInteger queued = new AtomicInteger();
+
+    RemoteRead(MeterRegistry r) {
+      for (int code : new int[] {200, 400, 413, 503}) {
+        requestsByCode.put(code, requests(r, String.valueOf(code)));
+      }
+      requestsOther = requests(r, "other");
+      for (String limit : new String[] {"samples", "series", "response_size", "concurrency"}) {
+        limitHits.put(
+            limit,
+            Counter.builder("promgate.remote_read.limit_hits")
+                .description("Remote-read requests refused at a remote_read limit, by limit.")
+                .tag("limit", limit)
+                .register(r));
+      }
+      queries = counter(r, "promgate.remote_read.queries", "Remote-read queries executed (a request may hold several).");
+      series = counter(r, "promgate.remote_read.series", "Series returned by remote read.");
+      samples = counter(r, "promgate.remote_read.samples", "Samples returned by remote read.");
+      influxQueries =
+          counter(r, "promgate.remote_read.influxdb_queries", "InfluxQL statements run against InfluxDB for remote read.");
+      sortBufferedSamples =
+          counter(
+              r,
+              "promgate.remote_read.sort_buffered_samples",
+              "Samples held back to put streamed series into label order (InfluxDB sent them early).");
+      aborted =
+          counter(r, "promgate.remote_read.aborted_responses", "Responses cut off after the status was sent (storage error, client gone).");
+      duration =
+          Timer.builder("promgate.remote_read.request.duration")
+              .description("Remote-read request latency, from body received to the last byte written.")
+              .serviceLevelObjectives(BUCKETS)
+              .register(r);
+      Gauge.builder("promgate.remote_read.requests_in_flight", inFlight, AtomicInteger::get)
+          .description("Remote-read requests being answered.")
+          .register(r);
+      Gauge.builder("promgate.remote_read.requests_queued", queued, AtomicInteger::get)
+          .description("Remote-read requests waiting for remote_read.max_concurrent_queries.")
+          .register(r);
+    }
+
+    private static Counter requests(MeterRegistry r, String code) {
+      return Counter.builder("promgate.remote_read.requests")
+          .description("Remote-read requests answered, by HTTP status code.")
+          .tag("code", code)
+          .register(r);
+    }
+
+    public void answered(int code) {
+      requestsByCode.getOrDefault(code, requestsOther).increment();
+    }
+
+    /** {@code limit}: samples, series, response_size or concurrency. */
+    public void limitHit(String limit) {
+      limitHits.get(limit).increment();
     }
   }
 

@@ -3,6 +3,7 @@ package io.promgate.web;
 import io.promgate.Gateway;
 import io.promgate.shard.ShardEndpoints;
 import io.promgate.federate.FederateHandler;
+import io.promgate.read.ReadHandler;
 import io.promgate.write.WriteHandler;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.Router;
@@ -18,6 +19,7 @@ import jakarta.enterprise.event.Observes;
 @ApplicationScoped
 public class Routes {
   public static final String WRITE = "/api/v1/write";
+  public static final String READ = "/api/v1/read";
   public static final String HEALTHY = "/-/healthy";
   public static final String READY = "/-/ready";
   public static final String RELOAD = "/-/reload";
@@ -47,6 +49,9 @@ public class Routes {
     WriteHandler write = new WriteHandler(gateway::config, gateway::batcher, gateway.metrics().remoteWrite);
     router.route(HttpMethod.POST, WRITE).handler(write);
     router.route(WRITE).handler(rc -> methodNotAllowed(rc, "POST"));
+    ReadHandler read = new ReadHandler(gateway::config, () -> gateway.batcher().client(), gateway.metrics().remoteRead);
+    router.route(HttpMethod.POST, READ).handler(read);
+    router.route(READ).handler(rc -> methodNotAllowed(rc, "POST"));
 
     lifecycle(router, gateway);
 

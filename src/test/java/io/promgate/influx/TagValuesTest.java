@@ -55,4 +55,22 @@ class TagValuesTest {
     assertEquals(-1, s.indexOf('\n'));
     assertEquals("%pg:a%0Ab", s);
   }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"plain", "a b", "k=v,x", "C:\\Program Files", "100%", "line1\nline2", "trailing\\", "%pg:x", "\u007f"})
+  void stored_isWhatInfluxDbKeepsForTheWrittenValue(String original) {
+    String written = write(original);
+    String asStored = written.startsWith(TagValues.MARKER)
+        ? written
+        : written.replace("\\,", ",").replace("\\=", "=").replace("\\ ", " ");
+    assertEquals(asStored, TagValues.stored(original));
+    assertEquals(original, TagValues.decode(TagValues.stored(original)));
+  }
+
+  @ParameterizedTest
+  @CsvSource({"time,%pg:time", "job,job", "timestamp,timestamp", "__name__,__name__"})
+  void storedKey_onlyTimeIsMarked(String name, String key) {
+    assertEquals(key, TagValues.storedKey(name));
+    assertEquals(name, TagValues.decodeKey(key));
+  }
 }

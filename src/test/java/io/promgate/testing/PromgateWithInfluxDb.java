@@ -40,6 +40,11 @@ public final class PromgateWithInfluxDb implements QuarkusTestResourceLifecycleM
             max_body_bytes: 1MiB
             max_decompressed_bytes: 4MiB
             retry_after: 2s
+          remote_read:
+            max_samples_per_query: 200000
+            max_series_per_query: 2000
+            sort_buffer_samples: 1000
+            chunk_size: 700
           """.formatted(influx.url(), database) + ShardingFixture.configSection(dir));
       file.toFile().deleteOnExit();
       dir.toFile().deleteOnExit();

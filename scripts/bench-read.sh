@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# Remote-read benchmark: one data set in one InfluxDB, read back in the same run through
+#   (a) InfluxDB 1.x's own /api/v1/prom/read (SAMPLES only, the whole answer built in memory),
+#   (b) promgate /api/v1/read SAMPLES, (c) promgate /api/v1/read STREAMED_XOR_CHUNKS,
+# each as one query {__name__=~"bench_metric_.*"} over the whole range. Reports samples/s and the
+# peak RSS of promgate and of influxd during each read (VmHWM, reset before each run).
+#
+#   scripts/bench-read.sh [SERIES=10000] [HOURS=24] [STEP_S=15] [PROMGATE_HEAP=512m] [ROUNDS=2]
+#
+# The data (SERIES series x HOURS at STEP_S, counter-like values) is written through promgate's
+# remote write. Prints a markdown table (also target/bench-read.md) for BENCHMARKS.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SERIES=${1:-10000}
+HOURS=${2:-24}
+STEP_S=${3:-15}
+HEAP=${4:-512m}
+ROUNDS=${5:-2}
+command -v influxd >/dev/null || { echo "needs influxd (apt-get install -y influxdb)" >&2; exit 1; }
+
+mvn_q() { ./mvnw -B -q -o "$@" >/dev/null 2>&1 || ./mvnw -B -q "$@"; }
+mvn_q package -DskipTests
+mvn_q test-compile org.apache.maven.plugins:maven-dependency-plugin:3.8.1:build-classpath \
+  -Dmdep.outputFile=target/bench.cp -Dmdep.includeScope=test
+CP="target/test-classes:target/classes:$(cat target/bench.cp)"
+
+DIR=$(mktemp -d -t promgate-bench-read.XXXXXX)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$DIR"; }
+trap cleanup EXIT
+wait_http() {
+  for ((i = 0; i < ${2:-30} * 10; i++)); do curl -fsS -o /dev/null "$1" 2>/dev/null && return 0; sleep 0.1; done
+  echo "timed out waiting for $1" >&2; return 1
+}
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+IPORT=$(free_port); RPORT=$(free_port); GPORT=$(free_port)
+cat >"$DIR/influxdb.conf" <<CONF
+reporting-disabled = true
+bind-address = "127.0.0.1:${RPORT}"
+[meta]
+  dir = "$DIR/meta"
+[data]
+  dir = "$DIR/data"
+  wal-dir = "$DIR/wal"
+  query-log-enabled = false
+[http]
+  bind-address = "127.0.0.1:${IPORT}"
+  log-enabled = false
+[logging]
+  level = "warn"
+CONF
+influxd run -config "$DIR/influxdb.conf" >"$DIR/influxdb.log" 2>&1 &
+IPID=$!
+pids+=($IPID)
+IURL="http://127.0.0.1:${IPORT}"
+wait_http "$IURL/ping" 30
+curl -sS -XPOST "$IURL/query" --data-urlencode "q=CREATE DATABASE bench" >/dev/null
+
+cat >"$DIR/promgate.yml" <<CONF
+storage:
+  influxdb:
+    url: ${IURL}
+    database: bench
+    timeout: 120s
+remote_read:
+  max_samples_per_query: 2000000000
+  max_series_per_query: 1000000
+CONF
+java "-Xmx${HEAP}" -jar target/quarkus-app/quarkus-run.jar --config.file="$DIR/promgate.yml" \
+  --web.listen-address="127.0.0.1:${GPORT}" >"$DIR/promgate.log" 2>&1 &
+GPID=$!
+pids+=($GPID)
+GURL="http://127.0.0.1:${GPORT}"
+wait_http "$GURL/-/ready" 60
+
+SAMPLES=$((HOURS * 3600 / STEP_S))
+START=$(( ($(date +%s) - HOURS * 3600 - 3600) / 3600 * 3600 * 1000 ))
+END=$((START + (SAMPLES - 1) * STEP_S * 1000))
+echo ">> loading $SERIES series x $SAMPLES samples ($((SERIES * SAMPLES)) samples) through promgate" >&2
+java -Xmx2g -cp "$CP" io.promgate.bench.ReadLoad load "$GURL/api/v1/write" "$SERIES" "$SAMPLES" "$START" \
+  "$((STEP_S * 1000))" 4 | tee "$DIR/load.txt" >&2
+# Let InfluxDB write its cache out (the reads then all find the data in TSM files).
+sleep 15
+
+cpu_s() { awk '{printf "%.1f", ($14+$15)/100}' "/proc/$1/stat"; }
+hwm_mib() { awk '/VmHWM/ {printf "%.0f", $2/1024}' "/proc/$1/status"; }
+rss_mib() { awk '/VmRSS/ {printf "%.0f", $2/1024}' "/proc/$1/status"; }
+reset_hwm() { echo 5 >"/proc/$1/clear_refs"; }
+
+out=target/bench-read.md
+{
+  echo "| reader | samples | series | response MiB | seconds | samples/s | promgate CPU s | promgate peak RSS MiB (before) | influxd CPU s | influxd peak RSS MiB (before) |"
+  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+} >"$out"
+for round in $(seq 1 "$ROUNDS"); do
+  for reader in influxdb-own promgate-samples promgate-chunks; do
+    case $reader in
+      influxdb-own) url="$IURL/api/v1/prom/read?db=bench"; kind=samples ;;
+      promgate-samples) url="$GURL/api/v1/read"; kind=samples ;;
+      promgate-chunks) url="$GURL/api/v1/read"; kind=chunks ;;
+    esac
+    reset_hwm "$GPID"; reset_hwm "$IPID"
+    g0=$(cpu_s "$GPID"); i0=$(cpu_s "$IPID"); grss=$(rss_mib "$GPID"); irss=$(rss_mib "$IPID")
+    line=$(java -Xmx6g -cp "$CP" io.promgate.bench.ReadLoad read "$reader" "$url" "$START" "$END" "$kind")
+    g1=$(cpu_s "$GPID"); i1=$(cpu_s "$IPID")
+    echo "$line" >&2
+    read -r _ samples series bytes secs <<<"$line"
+    python3 - "$reader" "$samples" "$series" "$bytes" "$secs" "$g0" "$g1" "$(hwm_mib "$GPID")" "$grss" "$i0" "$i1" "$(hwm_mib "$IPID")" "$irss" >>"$out" <<'PY'
+import sys
+r, n, s, b, t, g0, g1, gh, gr, i0, i1, ih, ir = sys.argv[1:]
+n, t = int(n), float(t)
+gcpu = "–" if r == "influxdb-own" else "%.1f" % (float(g1) - float(g0))
+ghwm = "–" if r == "influxdb-own" else "%s (%s)" % (gh, gr)
+print("| %s | %d | %s | %.0f | %.1f | %.0f | %s | %s | %.1f | %s (%s) |" % (
+    r, n, s, int(b) / 2**20, t, n / t, gcpu, ghwm, float(i1) - float(i0), ih, ir))
+PY
+  done
+done
+cat "$out"

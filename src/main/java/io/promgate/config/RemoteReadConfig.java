@@ -1,0 +1,49 @@
+package io.promgate.config;
+
+/**
+ * {@code remote_read}: the bounds of {@code /api/v1/read}. Limits are checked against the exact
+ * series and sample counts InfluxDB reports before the first response byte is sent, so an
+ * over-limit query is refused with a 4xx naming the key instead of failing halfway through a
+ * stream; the memory keys bound what promgate holds per query whatever the result size.
+ *
+ * <p>{@code influxdb_format}: how InfluxDB is asked to encode its answer. MessagePack (1.x, and
+ * 2.x's v1 API) costs InfluxDB, the bottleneck of every read, about 30% less CPU than JSON; {@code
+ * json} is for servers that refuse it. Either way the answer is decoded by its Content-Type.
+ *
+ * <p>Defaults follow Prometheus's own remote-read server flags where one exists
+ * ({@code --storage.remote.read-sample-limit=5e7}, {@code read-concurrent-limit=10},
+ * {@code read-max-bytes-in-frame=1048576}).
+ */
+public record RemoteReadConfig(
+    long maxRequestBytes,
+    long maxSamplesPerQuery,
+    int maxSeriesPerQuery,
+    int maxConcurrentQueries,
+    int maxQueuedRequests,
+    int maxBytesInFrame,
+    int chunkSize,
+    int sortBufferSamples,
+    String influxdbFormat) {
+
+  /** The answer encodings InfluxDB's {@code /query} offers that promgate reads. */
+  public static final java.util.List<String> FORMATS = java.util.List.of("msgpack", "json");
+
+  static RemoteReadConfig read(YamlTree t) {
+    RemoteReadConfig c =
+        new RemoteReadConfig(
+            t.bytes("max_request_bytes", 4L << 20, 1 << 10, 1L << 30),
+            t.integer("max_samples_per_query", 50_000_000, 1, Long.MAX_VALUE),
+            (int) t.integer("max_series_per_query", 500_000, 1, Integer.MAX_VALUE),
+            (int) t.integer("max_concurrent_queries", 10, 1, 1 << 16),
+            (int) t.integer("max_queued_requests", 64, 0, 1 << 20),
+            (int) t.bytes("max_bytes_in_frame", 1L << 20, 1 << 10, 256L << 20),
+            (int) t.integer("chunk_size", 10_000, 1, 1_000_000),
+            (int) t.integer("sort_buffer_samples", 1_000_000, 0, Integer.MAX_VALUE),
+            t.string("influxdb_format", "msgpack"));
+    if (!FORMATS.contains(c.influxdbFormat())) {
+      t.error("influxdb_format", "must be one of " + FORMATS + ", got \"" + c.influxdbFormat() + "\"");
+    }
+    t.rejectUnknownKeys();
+    return c;
+  }
+}

@@ -1,0 +1,328 @@
+package io.promgate.read;
+
+import io.promgate.config.RemoteReadConfig;
+import io.promgate.influx.ChunkedQueryReader;
+import io.promgate.influx.InfluxClient;
+import io.promgate.influx.InfluxQuery;
+import io.promgate.influx.QueryStream;
+import io.promgate.metrics.Metrics;
+import io.promgate.model.Labels;
+import io.promgate.model.Matcher;
+import io.promgate.read.InvalidReadException.Reason;
+import io.promgate.read.ReadRequestDecoder.ReadQuery;
+import io.promgate.read.ReadRequestDecoder.Request;
+import io.vertx.core.Future;
+import io.vertx.core.http.HttpServerResponse;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+
+/**
+ * Answers one remote-read request in two phases.
+ *
+ * <ol>
+ *   <li><b>Count</b>, for every query before anything is sent: list measurements when a {@code
+ *       __name__!=}/{@code !~} needs it, then ask InfluxDB how many samples each series has in the
+ *       range ({@link InfluxQuery#count}, a fraction of the cost of reading them). The exact
+ *       matchers decide which series are in ({@link QueryIndex}); series and sample limits are
+ *       enforced here, so an over-limit request gets its 4xx before the 200.
+ *   <li><b>Stream</b>: the status and headers go out, then query after query InfluxDB's samples are
+ *       read ({@code chunked=true}) and encoded as they arrive, paused while the client's socket
+ *       is full. Memory per request: the series index, the 64 KiB output buffer, and for streamed
+ *       chunks one frame and the sort buffer ({@code remote_read.sort_buffer_samples}).
+ * </ol>
+ *
+ * A failure after the status was sent can only be reported by cutting the response short (the
+ * handler resets the connection), which every client reads as a failed read, never as a shorter
+ * valid answer: SAMPLES declares its length up front and a chunked-transfer body without its final
+ * chunk is an error.
+ */
+final class ReadExecution {
+  /** A group's series are named in its WHERE clause: keep that clause a sane size. */
+  static final int MAX_SERIES_PER_GROUP = 500;
+
+  private final Request request;
+  private final RemoteReadConfig limits;
+  private final Map<String, String> external;
+  private final InfluxClient influx;
+  private final Metrics.RemoteRead metrics;
+  private final List<QueryIndex> indexes = new ArrayList<>();
+  private HttpServerResponse response;
+  private QueryStream current;
+  private boolean cancelled;
+  long samples;
+  long series;
+
+  ReadExecution(
+      Request request, RemoteReadConfig limits, Map<String, String> external, InfluxClient influx, Metrics.RemoteRead metrics) {
+    this.request = request;
+    this.limits = limits;
+    this.external = external;
+    this.influx = influx;
+    this.metrics = metrics;
+  }
+
+  /** Phase 1 for every query; fails with an {@link InvalidReadException} at a limit. */
+  Future<Void> count() {
+    Future<Void> f = Future.succeededFuture();
+    for (ReadQuery q : request.queries()) {
+      f = f.compose(v -> index(q)).map(idx -> {
+        indexes.add(idx);
+        return null;
+      });
+    }
+    return f.map(v -> {
+      if (request.type() == ResponseType.SAMPLES) {
+        long size = SamplesEncoder.totalSize(samplesPlans());
+        if (size > SnappyStreamWriter.MAX_LENGTH) {
+          throw new InvalidReadException(
+              Reason.RESPONSE_TOO_LARGE,
+              "the SAMPLES answer would be " + size + " bytes, over the 4 GiB a snappy block can hold;"
+                  + " ask for STREAMED_XOR_CHUNKS or a smaller range");
+        }
+      }
+      return null;
+    });
+  }
+
+  /** Phase 2: writes the whole answer to {@code response} (status and headers already set). */
+  Future<Void> stream(HttpServerResponse response) {
+    this.response = response;
+    ResponseOutput output = new ResponseOutput(response);
+    ResultEncoder encoder =
+        request.type() == ResponseType.SAMPLES
+            ? new SamplesEncoder(output, samplesPlans())
+            : new ChunkedEncoder(output, limits.maxBytesInFrame());
+    Future<Void> f = Future.succeededFuture();
+    for (QueryIndex idx : indexes) {
+      f = f.compose(v -> streamQuery(idx, encoder));
+    }
+    return f.map(v -> {
+      encoder.finish();
+      output.end();
+      return null;
+    });
+  }
+
+  /** The client went away: stop InfluxDB's answer and the rest of the plan. */
+  void cancel() {
+    cancelled = true;
+    if (current != null) {
+      current.cancel();
+    }
+  }
+
+  private List<SamplesEncoder.Plan> samplesPlans() {
+    List<SamplesEncoder.Plan> plans = new ArrayList<>(indexes.size());
+    for (QueryIndex idx : indexes) {
+      long start = Math.max(idx.query.startMs(), InfluxQuery.MIN_MS);
+      long end = Math.min(idx.query.endMs(), InfluxQuery.MAX_MS);
+      plans.add(new SamplesEncoder.Plan(idx.entries, SamplesEncoder.timestampWidth(start, end)));
+    }
+    return plans;
+  }
+
+  private Future<QueryIndex> index(ReadQuery q) {
+    metrics.queries.increment();
+    InfluxQuery iq = InfluxQuery.of(q.matchers(), q.startMs(), q.endMs());
+    QueryIndex idx = new QueryIndex(q, iq);
+    if (iq.matchesNothing()) {
+      idx.seal();
+      return Future.succeededFuture(idx);
+    }
+    Future<String> from = iq.needsMeasurementList() ? measurements(iq, q) : Future.succeededFuture(iq.from());
+    return from.compose(f -> {
+      if (f == null) {
+        idx.seal();
+        return Future.succeededFuture(idx);
+      }
+      QueryIndex.Collector collector = new QueryIndex.Collector(idx, limits, external);
+      return run(iq.count(f), collector, false).map(v -> {
+        collector.finish();
+        return idx;
+      });
+    });
+  }
+
+  /** The measurements all {@code __name__} matchers accept, as a FROM clause; null when none. */
+  private Future<String> measurements(InfluxQuery iq, ReadQuery q) {
+    List<Matcher> nameMatchers = q.matchers().stream().filter(m -> m.name().equals(Labels.METRIC_NAME)).toList();
+    TreeSet<String> names = new TreeSet<>();
+    boolean[] tooMany = {false};
+    ChunkedQueryReader.Handler h = new ChunkedQueryReader.Handler() {
+      @Override
+      public void series(String m, String[] k, String[] v, int n, String[] c, int cn) {}
+
+      @Override
+      public void row(ChunkedQueryReader.Row row) {
+        if (tooMany[0] || row.kind(0) != ChunkedQueryReader.Row.STRING) {
+          return;
+        }
+        String name = row.stringValue(0);
+        for (Matcher m : nameMatchers) {
+          if (!m.matches(name)) {
+            return;
+          }
+        }
+        names.add(name);
+        if (names.size() > QueryIndex.MAX_LISTED_MEASUREMENTS) {
+          tooMany[0] = true; // the FROM regex (or every measurement) and exact filtering instead
+          names.clear();
+        }
+      }
+    };
+    return run(iq.showMeasurements(), h, false).map(v -> {
+      if (tooMany[0]) {
+        return iq.from();
+      }
+      return names.isEmpty() ? null : InfluxQuery.fromList(names);
+    });
+  }
+
+  private Future<Void> streamQuery(QueryIndex idx, ResultEncoder encoder) {
+    encoder.beginQuery(idx.query.index());
+    if (idx.entries.isEmpty()) {
+      encoder.endQuery();
+      return Future.succeededFuture();
+    }
+    if (request.type() == ResponseType.SAMPLES) {
+      SeriesStreamer s = SeriesStreamer.asTheyCome(idx, encoder, external);
+      return run(idx.influxQuery.select(idx.from(), null), s, true).map(v -> {
+        s.end();
+        encoder.endQuery();
+        count(s);
+        return null;
+      });
+    }
+    List<int[]> groups = plan(idx);
+    Future<Void> f = Future.succeededFuture();
+    for (int g = 0; g < groups.size(); g++) {
+      int group = g;
+      int from = groups.get(g)[0];
+      int to = groups.get(g)[1];
+      f = f.compose(v -> {
+        long cap = 2L * limits.sortBufferSamples() + 100_000;
+        SeriesStreamer s = SeriesStreamer.inLabelOrder(idx, encoder, external, group, from, to, cap);
+        String statement = groups.size() == 1
+            ? idx.influxQuery.select(idx.from(), null)
+            : groupStatement(idx, from, to);
+        return run(statement, s, true).map(x -> {
+          s.end();
+          count(s);
+          metrics.sortBufferedSamples.increment(s.buffered);
+          return null;
+        });
+      });
+    }
+    return f.map(v -> {
+      encoder.endQuery();
+      return null;
+    });
+  }
+
+  private void count(SeriesStreamer s) {
+    samples += s.samples;
+    series += s.series;
+  }
+
+  /**
+   * Splits a query's series (in label order) into groups that can each be put in order within
+   * the sort buffer. Usually one group: simulating the first phase's arrival order shows how many
+   * samples would wait; only when that exceeds the buffer are the series split into runs whose
+   * samples together fit it (a series larger than the buffer alone is never buffered), each read
+   * with its own statement naming its series.
+   */
+  static List<int[]> plan(QueryIndex idx, long budget) {
+    SeriesEntry[] sorted = idx.sorted;
+    int n = sorted.length;
+    List<int[]> groups = new ArrayList<>();
+    if (peakBuffered(idx) <= budget) {
+      groups.add(new int[] {0, n});
+      return groups;
+    }
+    int start = 0;
+    long total = 0;
+    for (int r = 0; r < n; r++) {
+      long s = sorted[r].samples;
+      if (r > start && (total + s > budget || r - start == MAX_SERIES_PER_GROUP)) {
+        groups.add(new int[] {start, r});
+        start = r;
+        total = 0;
+      }
+      total += s;
+    }
+    groups.add(new int[] {start, n});
+    for (int g = 0; g < groups.size(); g++) {
+      for (int r = groups.get(g)[0]; r < groups.get(g)[1]; r++) {
+        sorted[r].group = g;
+      }
+    }
+    return groups;
+  }
+
+  private List<int[]> plan(QueryIndex idx) {
+    return plan(idx, limits.sortBufferSamples());
+  }
+
+  /** The most samples waiting at once if InfluxDB sends the series in the counted order. */
+  static long peakBuffered(QueryIndex idx) {
+    SeriesEntry[] sorted = idx.sorted;
+    boolean[] arrived = new boolean[sorted.length];
+    int next = 0;
+    long buffered = 0;
+    long peak = 0;
+    for (SeriesEntry e : idx.entries) {
+      if (e.rank == next) {
+        next++;
+        while (next < sorted.length && arrived[next]) {
+          buffered -= sorted[next].samples;
+          next++;
+        }
+      } else {
+        arrived[e.rank] = true;
+        buffered += e.samples;
+        peak = Math.max(peak, buffered);
+      }
+    }
+    return peak;
+  }
+
+  private static String groupStatement(QueryIndex idx, int from, int to) {
+    TreeSet<String> names = new TreeSet<>();
+    StringBuilder where = new StringBuilder();
+    boolean everySeriesNamed = true;
+    for (int r = from; r < to; r++) {
+      SeriesEntry e = idx.sorted[r];
+      names.add(e.measurement);
+      String[] kv = e.stored;
+      String[] keys = new String[kv.length / 2];
+      String[] values = new String[kv.length / 2];
+      for (int i = 0; i < keys.length; i++) {
+        keys[i] = kv[2 * i];
+        values[i] = kv[2 * i + 1];
+      }
+      String c = InfluxQuery.seriesCondition(keys, values, keys.length);
+      if (c == null) {
+        everySeriesNamed = false; // a series with no tag: its whole measurement, filtered here
+      } else {
+        if (where.length() > 0) {
+          where.append(" OR ");
+        }
+        where.append(c);
+      }
+    }
+    return idx.influxQuery.select(InfluxQuery.fromList(names), everySeriesNamed ? where.toString() : null);
+  }
+
+  private Future<Void> run(String statement, ChunkedQueryReader.Handler handler, boolean toClient) {
+    if (cancelled) {
+      return Future.failedFuture(new IllegalStateException("client went away"));
+    }
+    metrics.influxQueries.increment();
+    QueryStream s = influx.query(statement, limits.chunkSize(), limits.influxdbFormat().equals("msgpack"),
+        new ChunkedQueryReader(handler), toClient ? response : null);
+    current = s;
+    return s.done();
+  }
+}

@@ -1,0 +1,222 @@
+package io.promgate.read;
+
+import io.netty.buffer.ByteBuf;
+import io.promgate.config.PromgateConfig;
+import io.promgate.config.RemoteReadConfig;
+import io.promgate.influx.InfluxClient;
+import io.promgate.influx.StorageException;
+import io.promgate.metrics.Metrics;
+import io.promgate.read.InvalidReadException.Reason;
+import io.vertx.core.Context;
+import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.ext.web.RoutingContext;
+import java.util.ArrayDeque;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.jboss.logging.Logger;
+
+/**
+ * {@code POST /api/v1/read}: Prometheus remote read (SPEC §3) from InfluxDB.
+ *
+ * <p>Cheapest refusal first: declared body size, body bytes as they arrive, snappy preamble, the
+ * request itself ({@link ReadRequestDecoder}); then the request waits for one of {@code
+ * remote_read.max_concurrent_queries} slots (up to {@code max_queued_requests} may wait, beyond
+ * that 503), is counted against its limits and streamed ({@link ReadExecution}). Outcomes become
+ * statuses in {@link #fail} and nowhere else: 400 malformed or over a limit (one line naming it),
+ * 413 body too large, 503 + Retry-After for InfluxDB trouble or overload; after the 200 a failure
+ * cuts the response off.
+ */
+public final class ReadHandler implements Handler<RoutingContext> {
+  private static final Logger LOG = Logger.getLogger(ReadHandler.class);
+
+  private final Supplier<PromgateConfig> config;
+  private final Supplier<InfluxClient> influx;
+  private final Metrics.RemoteRead metrics;
+  private final ArrayDeque<Runnable> waiting = new ArrayDeque<>();
+  private int running;
+
+  public ReadHandler(Supplier<PromgateConfig> config, Supplier<InfluxClient> influx, Metrics.RemoteRead metrics) {
+    this.config = config;
+    this.influx = influx;
+    this.metrics = metrics;
+  }
+
+  @Override
+  public void handle(RoutingContext rc) {
+    PromgateConfig cfg = config.get();
+    RemoteReadConfig limits = cfg.remoteRead();
+    HttpServerRequest req = rc.request();
+    long start = System.nanoTime();
+    String cl = req.getHeader("Content-Length");
+    if (cl != null) {
+      try {
+        if (Long.parseLong(cl.trim()) > limits.maxRequestBytes()) {
+          fail(rc, start, tooLarge(limits));
+          return;
+        }
+      } catch (NumberFormatException ignored) {
+        // the HTTP layer refuses a malformed Content-Length before we get here
+      }
+    }
+    Buffer body = Buffer.buffer(1024);
+    boolean[] refused = {false};
+    req.handler(chunk -> {
+      if (refused[0]) {
+        return;
+      }
+      if ((long) body.length() + chunk.length() > limits.maxRequestBytes()) {
+        refused[0] = true;
+        fail(rc, start, tooLarge(limits));
+        return;
+      }
+      body.appendBuffer(chunk);
+    });
+    req.exceptionHandler(t -> refused[0] = true);
+    req.endHandler(v -> {
+      if (refused[0]) {
+        return;
+      }
+      ReadRequestDecoder.Request request;
+      try {
+        ByteBuf bb = body.getByteBuf();
+        byte[] raw = bb.hasArray() ? bb.array() : body.getBytes();
+        int off = bb.hasArray() ? bb.arrayOffset() + bb.readerIndex() : 0;
+        request = ReadRequestDecoder.decode(raw, off, body.length(), limits.maxRequestBytes(), cfg.externalLabels());
+      } catch (InvalidReadException e) {
+        fail(rc, start, e);
+        return;
+      }
+      admit(rc, start, limits, () -> execute(rc, start, cfg, request));
+    });
+    req.resume();
+  }
+
+  /** Runs {@code task} now if a slot is free, later if it may wait, else answers 503. */
+  private void admit(RoutingContext rc, long start, RemoteReadConfig limits, Runnable task) {
+    boolean now;
+    synchronized (this) {
+      now = running < limits.maxConcurrentQueries();
+      if (now) {
+        running++;
+      } else if (waiting.size() < limits.maxQueuedRequests()) {
+        metrics.queued.incrementAndGet();
+        Context ctx = Vertx.currentContext();
+        waiting.add(() -> ctx.runOnContext(v -> {
+          metrics.queued.decrementAndGet();
+          if (rc.response().closed()) {
+            release();
+          } else {
+            task.run();
+          }
+        }));
+        return;
+      } else {
+        metrics.limitHit("concurrency");
+        fail(rc, start, new StorageException(StorageException.Kind.UNAVAILABLE,
+            "too many concurrent remote-read requests (remote_read.max_concurrent_queries="
+                + limits.maxConcurrentQueries() + ", max_queued_requests=" + limits.maxQueuedRequests() + "), retry later"));
+        return;
+      }
+    }
+    task.run();
+  }
+
+  private void release() {
+    Runnable next;
+    synchronized (this) {
+      next = waiting.poll();
+      if (next == null) {
+        running--;
+      }
+    }
+    if (next != null) {
+      next.run(); // the slot passes on
+    }
+  }
+
+  private void execute(RoutingContext rc, long start, PromgateConfig cfg, ReadRequestDecoder.Request request) {
+    metrics.inFlight.incrementAndGet();
+    ReadExecution exec = new ReadExecution(request, cfg.remoteRead(), cfg.externalLabels(), influx.get(), metrics);
+    HttpServerResponse resp = rc.response();
+    resp.closeHandler(v -> exec.cancel());
+    exec.count()
+        .compose(v -> {
+          resp.setStatusCode(200).setChunked(true).putHeader("Content-Type", request.type().contentType);
+          if (request.type().contentEncoding != null) {
+            resp.putHeader("Content-Encoding", request.type().contentEncoding);
+          }
+          return exec.stream(resp);
+        })
+        .onComplete(ar -> {
+          metrics.inFlight.decrementAndGet();
+          release();
+          if (ar.succeeded()) {
+            metrics.answered(200);
+            metrics.series.increment(exec.series);
+            metrics.samples.increment(exec.samples);
+            metrics.duration.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+          } else {
+            fail(rc, start, ar.cause());
+          }
+        });
+  }
+
+  /** The only place remote-read outcomes become HTTP statuses. */
+  private void fail(RoutingContext rc, long start, Throwable error) {
+    metrics.duration.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+    HttpServerResponse resp = rc.response();
+    if (resp.headWritten()) {
+      // The 200 is out: only a cut-off response can tell the client the read failed.
+      metrics.aborted.increment();
+      LOG.warnf("remote read failed after the answer started, response cut off: %s", error.getMessage());
+      if (!resp.closed()) {
+        resp.reset();
+      }
+      return;
+    }
+    int status;
+    String message;
+    if (error instanceof InvalidReadException e) {
+      status = e.status();
+      message = e.getMessage();
+      if (e.reason() == Reason.TOO_MANY_SAMPLES) {
+        metrics.limitHit("samples");
+      } else if (e.reason() == Reason.TOO_MANY_SERIES) {
+        metrics.limitHit("series");
+      } else if (e.reason() == Reason.RESPONSE_TOO_LARGE) {
+        metrics.limitHit("response_size");
+      }
+    } else if (error instanceof StorageException e && e.kind() == StorageException.Kind.REJECTED) {
+      status = 400;
+      message = "InfluxDB refused the query: " + e.getMessage();
+    } else if (error instanceof StorageException) {
+      status = 503;
+      message = error.getMessage();
+    } else {
+      status = 500;
+      message = "remote read failed: " + error;
+      LOG.errorf(error, "remote read failed");
+    }
+    metrics.answered(status);
+    if (resp.closed() || resp.ended()) {
+      return;
+    }
+    resp.setStatusCode(status).putHeader("Content-Type", "text/plain; charset=utf-8");
+    if (status == 503) {
+      resp.putHeader("Retry-After", "1");
+    }
+    if (status == 413) {
+      resp.putHeader("Connection", "close");
+    }
+    resp.end(message.replace('\n', ' ') + "\n");
+  }
+
+  private static InvalidReadException tooLarge(RemoteReadConfig limits) {
+    return new InvalidReadException(
+        Reason.BODY_TOO_LARGE, "request body over the limit of " + limits.maxRequestBytes() + " bytes (remote_read.max_request_bytes)");
+  }
+}
