@@ -65,7 +65,9 @@ public final class InfluxQuery {
     String nameRegex = null;
     boolean negativeName = false;
     List<String> conditions = new ArrayList<>();
-    conditions.add("time >= " + start * 1_000_000 + " AND time <= " + Math.min(MAX_NS, end * 1_000_000 + 999_999));
+    // end * 1e6 + 999999 would overflow at MAX_MS itself
+    long endNs = end >= MAX_MS ? MAX_NS : end * 1_000_000 + 999_999;
+    conditions.add("time >= " + start * 1_000_000 + " AND time <= " + endNs);
     for (Matcher m : matchers) {
       if (m.name().equals(Labels.METRIC_NAME)) {
         switch (m.type()) {

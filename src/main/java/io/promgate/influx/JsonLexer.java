@@ -294,7 +294,11 @@ final class JsonLexer extends Lexer {
           if (p + 6 > to) {
             throw malformed("truncated \\u escape");
           }
-          sb.append((char) Integer.parseInt(new String(buf, p + 2, 4, StandardCharsets.ISO_8859_1), 16));
+          try {
+            sb.append((char) Integer.parseInt(new String(buf, p + 2, 4, StandardCharsets.ISO_8859_1), 16));
+          } catch (NumberFormatException bad) {
+            throw malformed("invalid \\u escape");
+          }
           p += 4;
         }
         default -> throw malformed("invalid escape \\" + (char) e);

@@ -97,32 +97,35 @@ public final class ReadHandler implements Handler<RoutingContext> {
 
   /** Runs {@code task} now if a slot is free, later if it may wait, else answers 503. */
   private void admit(RoutingContext rc, long start, RemoteReadConfig limits, Runnable task) {
-    boolean now;
+    boolean now = false;
+    boolean refused = false;
     synchronized (this) {
-      now = running < limits.maxConcurrentQueries();
-      if (now) {
+      if (running < limits.maxConcurrentQueries()) {
         running++;
+        now = true;
       } else if (waiting.size() < limits.maxQueuedRequests()) {
         metrics.queued.incrementAndGet();
         Context ctx = Vertx.currentContext();
         waiting.add(() -> ctx.runOnContext(v -> {
           metrics.queued.decrementAndGet();
           if (rc.response().closed()) {
-            release();
+            release(); // the client gave up waiting: pass the slot on
           } else {
             task.run();
           }
         }));
-        return;
       } else {
-        metrics.limitHit("concurrency");
-        fail(rc, start, new StorageException(StorageException.Kind.UNAVAILABLE,
-            "too many concurrent remote-read requests (remote_read.max_concurrent_queries="
-                + limits.maxConcurrentQueries() + ", max_queued_requests=" + limits.maxQueuedRequests() + "), retry later"));
-        return;
+        refused = true;
       }
     }
-    task.run();
+    if (now) {
+      task.run();
+    } else if (refused) {
+      metrics.limitHit("concurrency");
+      fail(rc, start, new StorageException(StorageException.Kind.UNAVAILABLE,
+          "too many concurrent remote-read requests (remote_read.max_concurrent_queries="
+              + limits.maxConcurrentQueries() + ", max_queued_requests=" + limits.maxQueuedRequests() + "), retry later"));
+    }
   }
 
   private void release() {

@@ -323,4 +323,25 @@ class ChunkedQueryReaderTest {
     StorageException e = assertThrows(StorageException.class, () -> r.feed(b, 0, b.length));
     assertEquals("unreadable InfluxDB answer: unsupported MessagePack type 0xd6", e.getMessage());
   }
+
+  @Test
+  void feed_escapedStrings_decodedExactly() {
+    Log log = new Log();
+    ChunkedQueryReader r = new ChunkedQueryReader(log);
+    byte[] b = ("{\"results\":[{\"series\":[{\"name\":\"m\",\"tags\":{\"k\":\"a\\\"b\\\\c\\nd\\u00fc\\ud834\\udd1e/ü\"},"
+        + "\"columns\":[\"time\"],\"values\":[[1]]}]}]}").getBytes(StandardCharsets.UTF_8);
+    for (int i = 0; i < b.length; i++) {
+      r.feed(b, i, 1);
+    }
+    r.end();
+    assertEquals(List.of("series m k=a\"b\\c\ndü𝄞/ü | time", "row 1i/3ff0000000000000"), log.events);
+  }
+
+  @Test
+  void feed_badUnicodeEscape_unreadable() {
+    ChunkedQueryReader r = new ChunkedQueryReader(new Log());
+    byte[] b = "{\"error\":\"\\uZZZZ\"}".getBytes(StandardCharsets.UTF_8);
+    StorageException e = assertThrows(StorageException.class, () -> r.feed(b, 0, b.length));
+    assertEquals("unreadable InfluxDB answer: invalid \\u escape", e.getMessage());
+  }
 }

@@ -246,10 +246,14 @@ class RemoteReadEndpointTest {
     String[] l = {"__name__", name};
     write(writeUrl.toString(), w.add(l, ts, v));
     var r = read(query(T0, T0 + 1000, m("__name__", "=", name)), query(T0 + 1, T0 + 1, m("__name__", "=", name)),
-        query(T0 + 2, T0 + 998, m("__name__", "=", name)));
+        query(T0 + 2, T0 + 998, m("__name__", "=", name)), query(Long.MIN_VALUE, Long.MAX_VALUE, m("__name__", "=", name)),
+        query(-1, T0, m("__name__", "=", name)));
     assertEquals(w.series.get(Labels.of(l).toString()).subList(1, 5), r.get(0).get(Labels.of(l).toString()));
     assertEquals(w.series.get(Labels.of(l).toString()).subList(2, 3), r.get(1).get(Labels.of(l).toString()));
     assertEquals(Map.of(), r.get(2));
+    // beyond what InfluxDB can store: clamped, everything there is
+    assertEquals(w.series, r.get(3));
+    assertEquals(w.series.get(Labels.of(l).toString()).subList(0, 2), r.get(4).get(Labels.of(l).toString()));
   }
 
   @Test
@@ -305,6 +309,17 @@ class RemoteReadEndpointTest {
       chunks += f.chunks().size();
     }
     assertEquals((n + 119) / 120, chunks);
+  }
+
+  @Test
+  void read_seriesWithoutSamplesInTheRange_absentFromBothAnswers() {
+    String name = metric("rr_zero");
+    Expected w = new Expected();
+    write(writeUrl.toString(), w.add(new String[] {"__name__", name, "k", "outside"}, new long[] {T0 - 1, T0 + 100}, new long[] {b(1), b(2)}),
+        w.add(new String[] {"__name__", name, "k", "inside"}, new long[] {T0 + 50}, new long[] {b(3)}));
+    var r = read(query(T0, T0 + 99, m("__name__", "=", name)), query(T0 + 1, T0 + 49, m("__name__", "=", name)));
+    assertEquals(w.only(Labels.of("__name__", name, "k", "inside").toString()), r.get(0));
+    assertEquals(Map.of(), r.get(1));
   }
 
   // ---- order
