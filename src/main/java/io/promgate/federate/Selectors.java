@@ -8,7 +8,7 @@ import java.util.List;
 /**
  * The union of a request's {@code match[]} selectors (SPEC §5), split for speed: matchers on
  * {@code __name__} are evaluated once per metric family ({@link #forFamily}), the others once per
- * series ({@link Family#matches}). A selector with no matchers at all ({@code {}}) selects nothing,
+ * series ({@link #matches}). A selector with no matchers at all ({@code {}}) selects nothing,
  * as Prometheus's TSDB answers an empty matcher list with no series.
  */
 final class Selectors {

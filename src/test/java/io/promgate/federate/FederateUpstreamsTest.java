@@ -659,6 +659,26 @@ class FederateUpstreamsTest {
   }
 
   @Test
+  void federate_reload_nextRequestUsesTheNewUpstreams() {
+    try (StaticServer a = StaticServer.text(() -> "m{from=\"a\"} 1 1000\n");
+        StaticServer b = StaticServer.text(() -> "m{from=\"b\"} 2 1000\n");
+        PromgateFederation promgate = PromgateFederation.start("""
+            federation:
+              upstreams: [{name: a, url: "%s"}]
+            """.formatted(a.url()))) {
+      assertEquals("# TYPE m untyped\nm{from=\"a\",instance=\"\"} 1 1000\n", federate(promgate.url(), List.of("m")));
+      promgate.reconfigure("""
+          global: {external_labels: {gateway: gw-2}}
+          federation:
+            upstreams: [{name: b, url: "%s"}]
+          """.formatted(b.url()));
+      assertEquals("# TYPE m untyped\nm{from=\"b\",gateway=\"gw-2\",instance=\"\"} 2 1000\n",
+          federate(promgate.url(), List.of("m")));
+      assertEquals(1, metric(promgate.metrics(), "promgate_federate_upstream_up{upstream=\"b\"}"));
+    }
+  }
+
+  @Test
   void federate_credentials_sentAsConfigured() {
     List<String> seen = java.util.Collections.synchronizedList(new ArrayList<>());
     try (StaticServer up = StaticServer.handler(ex -> {
