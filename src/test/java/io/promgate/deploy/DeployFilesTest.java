@@ -1,7 +1,6 @@
 package io.promgate.deploy;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import io.promgate.config.PromgateConfig;
 import io.promgate.testing.RealPrometheus;
@@ -14,29 +13,50 @@ import org.junit.jupiter.api.Test;
 
 /** Every config file shipped under deploy/ is valid for the program that reads it. */
 class DeployFilesTest {
-  private static List<Path> files(String glob) throws IOException {
-    var matcher = Path.of("deploy").getFileSystem().getPathMatcher("glob:" + glob);
+  static final Path RULES = Path.of("deploy/prometheus/promgate-rules.yml");
+
+  /** Every Prometheus configuration under deploy/: files named prometheus-*.yml. */
+  static List<Path> prometheusConfigs() throws IOException {
     try (Stream<Path> s = Files.walk(Path.of("deploy"))) {
-      return s.filter(p -> matcher.matches(p.getFileName())).toList();
+      return s.filter(p -> p.getFileName().toString().matches("prometheus-.*\\.yml")).sorted().toList();
     }
   }
 
+  private static void assertPromtool(String... args) {
+    var r = RealPrometheus.promtool(args);
+    assertEquals(0, r.exitCode(), "promtool " + String.join(" ", args) + ":\n" + r.output());
+  }
+
   @Test
-  void promgateConfigs_validate() throws Exception {
-    List<Path> configs = files("promgate*.yml");
-    assertFalse(configs.isEmpty());
-    for (Path p : configs) {
-      PromgateConfig.load(p); // throws with every error listed
-    }
+  void composePromgateConfig_validates() throws Exception {
+    PromgateConfig.load(Path.of("deploy/compose/promgate.yml")); // throws with every error listed
   }
 
   @Test
   void prometheusConfigs_passPromtoolCheckConfig() throws Exception {
-    List<Path> configs = files("prometheus*.yml");
-    assertFalse(configs.isEmpty());
+    // --syntax-only: rule files and credentials files are paths inside the containers.
+    List<Path> configs = prometheusConfigs();
+    assertEquals(
+        List.of(
+            "deploy/compose/prometheus-central.yml",
+            "deploy/compose/prometheus-shard-0.yml",
+            "deploy/compose/prometheus-shard-1.yml",
+            "deploy/kubernetes/prometheus/prometheus-central.yml",
+            "deploy/kubernetes/prometheus/prometheus-shard-0.yml",
+            "deploy/kubernetes/prometheus/prometheus-shard-1.yml"),
+        configs.stream().map(Path::toString).toList());
     for (Path p : configs) {
-      var r = RealPrometheus.promtool("check", "config", "--syntax-only", p.toString());
-      assertEquals(0, r.exitCode(), p + ": " + r.output());
+      assertPromtool("check", "config", "--syntax-only", p.toString());
     }
+  }
+
+  @Test
+  void ruleFiles_passPromtoolCheckRules() {
+    assertPromtool("check", "rules", RULES.toString(), "deploy/compose/shard-rules.yml");
+  }
+
+  @Test
+  void promgateRules_passTheirUnitTests() {
+    assertPromtool("test", "rules", "deploy/prometheus/promgate-rules.test.yml");
   }
 }
