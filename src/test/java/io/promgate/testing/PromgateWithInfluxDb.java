@@ -45,6 +45,13 @@ public final class PromgateWithInfluxDb implements QuarkusTestResourceLifecycleM
             max_series_per_query: 2000
             sort_buffer_samples: 1000
             chunk_size: 700
+          # An upstream that is never asked (source: storage) so that the per-upstream federate
+          # metrics exist for the dashboard/alert checks.
+          federation:
+            source: storage
+            upstreams:
+              - name: unused
+                url: http://127.0.0.1:9
           """.formatted(influx.url(), database) + ShardingFixture.configSection(dir));
       file.toFile().deleteOnExit();
       dir.toFile().deleteOnExit();
