@@ -14,7 +14,8 @@ final class InvalidReadException extends RuntimeException {
     BODY_TOO_LARGE(413),
     TOO_MANY_SAMPLES(400),
     TOO_MANY_SERIES(400),
-    RESPONSE_TOO_LARGE(400);
+    RESPONSE_TOO_LARGE(400),
+    INVALID_TENANT(400);
 
     final int status;
 

@@ -34,12 +34,14 @@ public final class ReadHandler implements Handler<RoutingContext> {
   private static final Logger LOG = Logger.getLogger(ReadHandler.class);
 
   private final Supplier<PromgateConfig> config;
-  private final Supplier<InfluxClient> influx;
+  private final java.util.function.Function<String, InfluxClient> influx;
   private final Metrics.RemoteRead metrics;
   private final ArrayDeque<Runnable> waiting = new ArrayDeque<>();
   private int running;
 
-  public ReadHandler(Supplier<PromgateConfig> config, Supplier<InfluxClient> influx, Metrics.RemoteRead metrics) {
+  /** {@code influx} maps a database name (the tenant's, or storage.influxdb.database) to its client. */
+  public ReadHandler(Supplier<PromgateConfig> config, java.util.function.Function<String, InfluxClient> influx,
+      Metrics.RemoteRead metrics) {
     this.config = config;
     this.influx = influx;
     this.metrics = metrics;
@@ -81,7 +83,16 @@ public final class ReadHandler implements Handler<RoutingContext> {
         return;
       }
       ReadRequestDecoder.Request request;
+      InfluxClient client;
       try {
+        // tenancy: read from the same database remote_write wrote this tenant's samples to
+        String database;
+        try {
+          database = cfg.tenancy().database(req.getHeader(cfg.tenancy().header()), cfg.influxdb().database());
+          client = influx.apply(database);
+        } catch (IllegalArgumentException | IllegalStateException e) {
+          throw new InvalidReadException(InvalidReadException.Reason.INVALID_TENANT, e.getMessage());
+        }
         ByteBuf bb = body.getByteBuf();
         byte[] raw = bb.hasArray() ? bb.array() : body.getBytes();
         int off = bb.hasArray() ? bb.arrayOffset() + bb.readerIndex() : 0;
@@ -90,7 +101,7 @@ public final class ReadHandler implements Handler<RoutingContext> {
         fail(rc, start, e);
         return;
       }
-      admit(rc, start, limits, () -> execute(rc, start, cfg, request));
+      admit(rc, start, limits, () -> execute(rc, start, cfg, request, client));
     });
     req.resume();
   }
@@ -141,9 +152,10 @@ public final class ReadHandler implements Handler<RoutingContext> {
     }
   }
 
-  private void execute(RoutingContext rc, long start, PromgateConfig cfg, ReadRequestDecoder.Request request) {
+  private void execute(RoutingContext rc, long start, PromgateConfig cfg, ReadRequestDecoder.Request request,
+      InfluxClient client) {
     metrics.inFlight.incrementAndGet();
-    ReadExecution exec = new ReadExecution(request, cfg.remoteRead(), cfg.externalLabels(), influx.get(), metrics);
+    ReadExecution exec = new ReadExecution(request, cfg.remoteRead(), cfg.externalLabels(), client, metrics);
     HttpServerResponse resp = rc.response();
     resp.closeHandler(v -> exec.cancel());
     exec.count()

@@ -27,6 +27,26 @@ class TenancyIT {
     return Http.post(p.url() + "/api/v1/write", SnappyBlock.compress(pb, 0, pb.length), all);
   }
 
+  /** Series a SAMPLES remote read of {@code metric} returns. */
+  private static int readSeries(PromgateProcess p, String metric, String... headers) {
+    byte[] pb = Remote.ReadRequest.newBuilder().addQueries(Remote.Query.newBuilder()
+        .setStartTimestampMs(1_600_000_000_000L).setEndTimestampMs(1_800_000_000_000L)
+        .addMatchers(Remote.LabelMatcher.newBuilder().setName("__name__").setValue(metric))).build().toByteArray();
+    String[] all = new String[4 + headers.length];
+    all[0] = "Content-Type";
+    all[1] = "application/x-protobuf";
+    all[2] = "Content-Encoding";
+    all[3] = "snappy";
+    System.arraycopy(headers, 0, all, 4, headers.length);
+    Http.Response r = Http.post(p.url() + "/api/v1/read", SnappyBlock.compress(pb, 0, pb.length), all);
+    assertEquals(200, r.status(), r.body());
+    try {
+      return Remote.ReadResponse.parseFrom(org.xerial.snappy.Snappy.uncompress(r.bytes())).getResults(0).getTimeseriesCount();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
   @Test
   void tenantHeader_routesEachTenantToItsDatabase() {
     RealInfluxDb influx = RealInfluxDb.shared();
@@ -45,6 +65,12 @@ class TenancyIT {
       assertTrue(influx.select(prefix + "team-a", "SELECT * FROM for_b").isEmpty(), "tenants stay apart");
       assertTrue(!influx.select(main, "SELECT * FROM for_default").isEmpty());
       assertTrue(influx.select(main, "SELECT * FROM for_a").isEmpty());
+
+      // remote_read honours the same header: each tenant reads its own database.
+      assertEquals(1, readSeries(p, "for_a", "X-Scope-OrgID", "team-a"));
+      assertEquals(0, readSeries(p, "for_a", "X-Scope-OrgID", "team_b"));
+      assertEquals(0, readSeries(p, "for_a"));
+      assertEquals(1, readSeries(p, "for_default"));
 
       var bad = write(p, "bad", "X-Scope-OrgID", "../etc");
       assertEquals(400, bad.status());
