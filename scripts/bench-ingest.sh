@@ -65,7 +65,7 @@ for n in $SENDERS; do
     prefix="r${run}"
     if [[ $target == promgate ]]; then url="http://127.0.0.1:${GPORT}/api/v1/write"; db=gate; else url="$IURL/api/v1/prom/write?db=own"; db=own; fi
     c0=$(cpu_s "$GPID")
-    line=$(java -Xmx1g -cp "$CP" io.promgate.bench.IngestLoad "$url" "$n" "$SECS" "$SERIES" "$PER_REQUEST" "$prefix" | head -1)
+    line=$(java -Xmx2g -cp "$CP" io.promgate.bench.IngestLoad "$url" "$n" "$SECS" "$SERIES" "$PER_REQUEST" "$prefix" | head -1)
     c1=$(cpu_s "$GPID")
     sleep 1
     st=$(stored "$db" "$prefix")

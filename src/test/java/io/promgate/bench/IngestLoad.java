@@ -55,7 +55,7 @@ public final class IngestLoad {
     String[] firstError = new String[1];
     for (int t = 0; t < senders; t++) {
       int sender = t;
-      long[] lat = new long[1 << 20];
+      long[] lat = new long[1 << 16]; // per sender; 65k requests is far more than a run sends
       latencies.add(lat);
       Thread th = new Thread(() -> {
         int mine = Math.max(1, series / senders);
