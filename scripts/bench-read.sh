@@ -11,6 +11,7 @@
 # remote write. Prints a markdown table (also target/bench-read.md) for BENCHMARKS.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/lib.sh
 SERIES=${1:-10000}
 HOURS=${2:-24}
 STEP_S=${3:-15}
@@ -28,32 +29,11 @@ DIR=$(mktemp -d -t promgate-bench-read.XXXXXX)
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$DIR"; }
 trap cleanup EXIT
-wait_http() {
-  for ((i = 0; i < ${2:-30} * 10; i++)); do curl -fsS -o /dev/null "$1" 2>/dev/null && return 0; sleep 0.1; done
-  echo "timed out waiting for $1" >&2; return 1
-}
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 IPORT=$(free_port); RPORT=$(free_port); GPORT=$(free_port)
-cat >"$DIR/influxdb.conf" <<CONF
-reporting-disabled = true
-bind-address = "127.0.0.1:${RPORT}"
-[meta]
-  dir = "$DIR/meta"
-[data]
-  dir = "$DIR/data"
-  wal-dir = "$DIR/wal"
-  query-log-enabled = false
-[http]
-  bind-address = "127.0.0.1:${IPORT}"
-  log-enabled = false
-[logging]
-  level = "warn"
-CONF
-influxd run -config "$DIR/influxdb.conf" >"$DIR/influxdb.log" 2>&1 &
-IPID=$!
-pids+=($IPID)
+start_influxd "$DIR/influxdb" "$IPORT" "$RPORT"
+IPID=${pids[-1]}
 IURL="http://127.0.0.1:${IPORT}"
-wait_http "$IURL/ping" 30
 curl -sS -XPOST "$IURL/query" --data-urlencode "q=CREATE DATABASE bench" >/dev/null
 
 cat >"$DIR/promgate.yml" <<CONF
