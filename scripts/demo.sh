@@ -54,6 +54,9 @@ scrape_configs:
     static_configs: [{targets: ['127.0.0.1:${PROMGATE_PORT}']}]
 remote_write:
   - url: http://127.0.0.1:${PROMGATE_PORT}/api/v1/write
+remote_read:
+  - url: http://127.0.0.1:${PROMGATE_PORT}/api/v1/read
+    read_recent: true
 CONF
 prometheus --config.file="$DIR/prometheus.yml" --storage.tsdb.path="$DIR/prometheus" \
   --web.listen-address="127.0.0.1:${PROMETHEUS_PORT}" --web.enable-lifecycle >"$DIR/prometheus.log" 2>&1 &
@@ -63,11 +66,12 @@ wait_http "http://127.0.0.1:${PROMETHEUS_PORT}/-/ready" 60
 cat <<MSG
 
 promgate demo is running (logs and data in $DIR):
-  promgate     http://127.0.0.1:${PROMGATE_PORT}   (/api/v1/write, /metrics, /-/ready)
-  Prometheus   http://127.0.0.1:${PROMETHEUS_PORT}   (remote-writes through promgate)
+  promgate     http://127.0.0.1:${PROMGATE_PORT}   (/api/v1/write, /api/v1/read, /federate, /metrics, /-/ready)
+  Prometheus   http://127.0.0.1:${PROMETHEUS_PORT}   (remote-writes and remote-reads through promgate)
   InfluxDB     http://127.0.0.1:${INFLUX_PORT}   (database "prom")
 Try: curl -s 'http://127.0.0.1:${INFLUX_PORT}/query?db=prom&q=SELECT+*+FROM+up+ORDER+BY+time+DESC+LIMIT+3'
      curl -s http://127.0.0.1:${PROMGATE_PORT}/metrics | grep ^promgate_remote_write
+     curl -s 'http://127.0.0.1:${PROMGATE_PORT}/federate?match[]=up'    # served from InfluxDB
 Ctrl-C stops all three.
 MSG
 wait -n "${pids[@]}" || true
