@@ -37,7 +37,7 @@ public record FederationConfig(
   }
 
   /** One shard Prometheus; its {@code <url>/federate} is called with the request's match[]. */
-  public record Upstream(String name, URI url, String username, String password, String bearerToken, Tls tls) {
+  public record Upstream(String name, URI url, String username, String password, String bearerToken, TlsConfig tls) {
     /** Secrets stay out of logs. */
     @Override
     public String toString() {
@@ -45,11 +45,6 @@ public record FederationConfig(
           + ", password=" + (password.isEmpty() ? "" : "<secret>")
           + ", bearerToken=" + (bearerToken.isEmpty() ? "" : "<secret>") + ", tls=" + tls + "]";
     }
-  }
-
-  /** Prometheus's {@code tls_config} subset: PEM files, or no verification at all. */
-  public record Tls(String caFile, String certFile, String keyFile, boolean insecureSkipVerify) {
-    static final Tls NONE = new Tls("", "", "", false);
   }
 
   static FederationConfig read(YamlTree t) {
@@ -124,44 +119,21 @@ public record FederationConfig(
     }
     YamlTree basic = u.child("basic_auth");
     String username = basic.string("username", "");
-    String password = basic.string("password", "");
+    String password = basic.secret("password");
     basic.rejectUnknownKeys();
     if (!password.isEmpty() && username.isEmpty()) {
       basic.error("username", "must be set when password is");
     }
-    String bearer = u.string("bearer_token", "");
+    String bearer = u.secret("bearer_token");
     if (!bearer.isEmpty() && !username.isEmpty()) {
       u.error("bearer_token", "set either basic_auth or bearer_token, not both");
     }
-    Tls tls = readTls(u.child("tls_config"));
-    if (tls != Tls.NONE && url != null && !"https".equals(url.getScheme())) {
+    TlsConfig tls = TlsConfig.read(u.child("tls_config"));
+    if (tls.isSet() && url != null && !"https".equals(url.getScheme())) {
       u.error("tls_config", "is set but url is not https://");
     }
     u.rejectUnknownKeys();
     return name.isEmpty() || url == null ? null : new Upstream(name, url, username, password, bearer, tls);
   }
 
-  private static Tls readTls(YamlTree t) {
-    if (!t.has("ca_file") && !t.has("cert_file") && !t.has("key_file") && !t.has("insecure_skip_verify")) {
-      t.rejectUnknownKeys();
-      return Tls.NONE;
-    }
-    String ca = readableFile(t, "ca_file");
-    String cert = readableFile(t, "cert_file");
-    String key = readableFile(t, "key_file");
-    if (cert.isEmpty() != key.isEmpty()) {
-      t.error(cert.isEmpty() ? "cert_file" : "key_file", "cert_file and key_file must be set together");
-    }
-    Tls tls = new Tls(ca, cert, key, t.bool("insecure_skip_verify", false));
-    t.rejectUnknownKeys();
-    return tls;
-  }
-
-  private static String readableFile(YamlTree t, String key) {
-    String f = t.string(key, "");
-    if (!f.isEmpty() && !Files.isReadable(Path.of(f))) {
-      t.error(key, "cannot read file \"" + f + "\"");
-    }
-    return f;
-  }
 }

@@ -38,8 +38,8 @@ public record InfluxDbConfig(
       t.error("database", "must not be empty");
     }
     String username = t.string("username", "");
-    String password = secret(t, "password");
-    String token = secret(t, "token");
+    String password = t.secret("password");
+    String token = t.secret("token");
     if (!token.isEmpty() && !username.isEmpty()) {
       t.error("token", "set either token or username/password, not both");
     }
@@ -67,25 +67,6 @@ public record InfluxDbConfig(
   public InfluxDbConfig withDatabase(String db) {
     return new InfluxDbConfig(url, db, retentionPolicy, username, password, token, timeout, createDatabase,
         maxBatchBytes, maxConcurrentWrites, tls);
-  }
-
-  /** {@code key} or, Prometheus-style, the trimmed contents of {@code key_file}; not both. */
-  private static String secret(YamlTree t, String key) {
-    String inline = t.string(key, "");
-    String file = t.string(key + "_file", "");
-    if (file.isEmpty()) {
-      return inline;
-    }
-    if (!inline.isEmpty()) {
-      t.error(key + "_file", "set either " + key + " or " + key + "_file, not both");
-      return inline;
-    }
-    try {
-      return java.nio.file.Files.readString(java.nio.file.Path.of(file)).trim();
-    } catch (java.io.IOException e) {
-      t.error(key + "_file", "cannot read \"" + file + "\": " + e.getMessage());
-      return "";
-    }
   }
 
   /** Secrets stay out of logs and status pages. */

@@ -229,6 +229,25 @@ public final class YamlTree {
     return out;
   }
 
+  /** {@code key} or, Prometheus-style, the trimmed contents of {@code key_file}; not both. */
+  public String secret(String key) {
+    String inline = string(key, "");
+    String file = string(key + "_file", "");
+    if (file.isEmpty()) {
+      return inline;
+    }
+    if (!inline.isEmpty()) {
+      error(key + "_file", "set either " + key + " or " + key + "_file, not both");
+      return inline;
+    }
+    try {
+      return java.nio.file.Files.readString(java.nio.file.Path.of(file)).trim();
+    } catch (java.io.IOException e) {
+      error(key + "_file", "cannot read \"" + file + "\": " + e.getMessage());
+      return "";
+    }
+  }
+
   /** Reports every key of this mapping that no getter asked for. Call after reading it. */
   public void rejectUnknownKeys() {
     for (String k : map.keySet()) {

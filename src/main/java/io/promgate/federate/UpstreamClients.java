@@ -43,7 +43,7 @@ final class UpstreamClients implements AutoCloseable {
           .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, config.timeout().toMillis()))
           .setTryUseCompression(false)
           .setSsl(ssl);
-      FederationConfig.Tls tls = u.tls();
+      io.promgate.config.TlsConfig tls = u.tls();
       if (ssl) {
         if (tls.insecureSkipVerify()) {
           options.setTrustAll(true).setVerifyHost(false);

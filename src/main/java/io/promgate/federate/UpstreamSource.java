@@ -279,6 +279,14 @@ final class UpstreamSource implements FamilySource {
       if (client.authorization() != null) {
         options.putHeader("Authorization", client.authorization());
       }
+      String serverName = client.upstream().tls().serverName();
+      if (client.ssl() && !serverName.isEmpty()) {
+        // tls_config.server_name: connect to the URL's host, but ask for (SNI) and verify the
+        // certificate of server_name; the Host header stays the URL's, as Prometheus sends it.
+        options.setServer(io.vertx.core.net.SocketAddress.inetSocketAddress(client.port(), client.host()))
+            .setHost(serverName)
+            .putHeader("Host", client.host() + ":" + client.port());
+      }
       client.http().request(options).onComplete(ar -> {
         if (finished) {
           if (ar.succeeded()) {

@@ -39,7 +39,7 @@ class FederateTlsTest {
   static void upstreamWithMutualTls() throws Exception {
     openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "2",
         "-subj", "/CN=promgate-test-ca");
-    Files.writeString(dir.resolve("server.ext"), "subjectAltName=IP:127.0.0.1\n");
+    Files.writeString(dir.resolve("server.ext"), "subjectAltName=IP:127.0.0.1,DNS:upstream.test\n");
     Files.writeString(dir.resolve("client.ext"), "extendedKeyUsage=clientAuth\n");
     for (String who : new String[] {"server", "client"}) {
       openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", who + ".key", "-out", who + ".csr",
@@ -131,6 +131,28 @@ class FederateTlsTest {
         """.formatted(url(), f("client.pem"), f("client.key")))) {
       assertEquals("# TYPE m untyped\nm{via=\"tls\",instance=\"\"} 1 1000\n",
           FederateUpstreamsTest.federate(promgate.url(), List.of("m")));
+    }
+  }
+
+  @Test
+  void federate_serverName_verifiesThatNameInsteadOfTheUrlHost() {
+    String cfg = """
+        federation:
+          upstreams:
+            - name: secure
+              url: %s
+              tls_config: {ca_file: %s, cert_file: %s, key_file: %s, server_name: %s}
+        """;
+    try (PromgateFederation promgate = PromgateFederation.start(
+        cfg.formatted(url(), f("ca.pem"), f("client.pem"), f("client.key"), "upstream.test"))) {
+      assertEquals("# TYPE m untyped\nm{via=\"tls\",instance=\"\"} 1 1000\n",
+          FederateUpstreamsTest.federate(promgate.url(), List.of("m")));
+    }
+    try (PromgateFederation promgate = PromgateFederation.start(
+        cfg.formatted(url(), f("ca.pem"), f("client.pem"), f("client.key"), "other.test"))) {
+      FederateUpstreamsTest.Answer a = FederateUpstreamsTest.get(promgate.url() + "/federate?match%5B%5D=m");
+      assertEquals(503, a.status(), a.text());
+      assertTrue(a.text().startsWith("no upstream answered: secure: TLS: "), a.text());
     }
   }
 
