@@ -198,7 +198,9 @@ class RemoteReadPrometheusTest {
       long now = System.currentTimeMillis();
       SplittableRandom r = new SplittableRandom(42);
       Remote.TimeSeries.Builder s = ReadRequests.series("__name__", "xor_compat", "job", "x");
-      long t = now - 3 * 3_600_000L;
+      // Prometheus cuts head chunks partly by time, relative to 2h-aligned ranges: start on such a
+      // boundary so the chunk layout is the same whatever the wall clock says.
+      long t = Math.floorDiv(now - 3 * 3_600_000L, 7_200_000L) * 7_200_000L + 60_000;
       double v = 1;
       int n = 400;
       for (int i = 0; i < n; i++) {
@@ -233,7 +235,7 @@ class RemoteReadPrometheusTest {
       assertEquals(204, w.status(), w.body());
 
       Http.Response resp = post(tsdb.url() + "/api/v1/read",
-          request(true, query(now - 4 * 3_600_000L, now + 3_600_000L, m("__name__", "=", "xor_compat"))));
+          request(true, query(now - 6 * 3_600_000L, now + 3_600_000L, m("__name__", "=", "xor_compat"))));
       assertEquals(200, resp.status(), resp.body());
       int samples = 0;
       int chunks = 0;
@@ -250,7 +252,9 @@ class RemoteReadPrometheusTest {
         }
       }
       assertEquals(n, samples);
-      assertTrue(chunks >= 3, chunks + " chunks");
+      // From the aligned start Prometheus 2.42 cuts these 400 samples into 2 chunks (its chunks may
+      // exceed 120 samples); what matters is that a chunk boundary is compared too.
+      assertTrue(chunks >= 2, chunks + " chunks");
     }
   }
 }
