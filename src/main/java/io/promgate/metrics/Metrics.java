@@ -43,8 +43,7 @@ public final class Metrics {
 
   /** {@code promgate_remote_write_*} */
   public static final class RemoteWrite {
-    private final Map<Integer, Counter> requestsByCode = new java.util.HashMap<>();
-    private final Counter requestsOther;
+    private final ByCode requests;
     private final EnumMap<Reason, Counter> rejectedByReason = new EnumMap<>(Reason.class);
     public final Counter samplesReceived;
     public final Counter samplesStored;
@@ -59,10 +58,8 @@ public final class Metrics {
     public final AtomicInteger inFlight = new AtomicInteger();
 
     RemoteWrite(MeterRegistry r) {
-      for (int code : new int[] {204, 400, 413, 415, 503}) {
-        requestsByCode.put(code, requests(r, String.valueOf(code)));
-      }
-      requestsOther = requests(r, "other");
+      requests = new ByCode(r, "promgate.remote_write.requests", "Remote-write requests answered, by HTTP status code.",
+          204, 400, 413, 415, 503);
       for (Reason reason : Reason.values()) {
         rejectedByReason.put(
             reason,
@@ -103,15 +100,8 @@ public final class Metrics {
           .register(r);
     }
 
-    private static Counter requests(MeterRegistry r, String code) {
-      return Counter.builder("promgate.remote_write.requests")
-          .description("Remote-write requests answered, by HTTP status code.")
-          .tag("code", code)
-          .register(r);
-    }
-
     public void answered(int code) {
-      requestsByCode.getOrDefault(code, requestsOther).increment();
+      requests.increment(code);
     }
 
     public void rejected(Reason reason) {
@@ -258,8 +248,7 @@ public final class Metrics {
         java.util.List.of("unreachable", "tls", "timeout", "status", "parse", "sample_limit", "reset");
 
     private final MeterRegistry registry;
-    private final Map<Integer, Counter> requestsByCode = new java.util.HashMap<>();
-    private final Counter requestsOther;
+    private final ByCode requests;
     private final java.util.concurrent.ConcurrentHashMap<String, Upstream> upstreams =
         new java.util.concurrent.ConcurrentHashMap<>();
     public final Timer duration;
@@ -268,16 +257,8 @@ public final class Metrics {
 
     Federate(MeterRegistry r) {
       this.registry = r;
-      for (int code : new int[] {200, 400, 500, 503}) {
-        requestsByCode.put(code, Counter.builder("promgate.federate.requests")
-            .description("/federate requests answered, by HTTP status code.")
-            .tag("code", String.valueOf(code))
-            .register(r));
-      }
-      requestsOther = Counter.builder("promgate.federate.requests")
-          .description("/federate requests answered, by HTTP status code.")
-          .tag("code", "other")
-          .register(r);
+      requests = new ByCode(r, "promgate.federate.requests", "/federate requests answered, by HTTP status code.",
+          200, 400, 500, 503);
       duration = Timer.builder("promgate.federate.request.duration")
           .description("/federate latency, from request to the last byte written.")
           .serviceLevelObjectives(BUCKETS)
@@ -288,7 +269,7 @@ public final class Metrics {
     }
 
     public void answered(int code) {
-      requestsByCode.getOrDefault(code, requestsOther).increment();
+      requests.increment(code);
     }
 
     /** The metrics of one upstream, registering them on first use. */
@@ -339,8 +320,7 @@ public final class Metrics {
 
   /** {@code promgate_remote_read_*} */
   public static final class RemoteRead {
-    private final Map<Integer, Counter> requestsByCode = new java.util.HashMap<>();
-    private final Counter requestsOther;
+    private final ByCode requests;
     private final Map<String, Counter> limitHits = new java.util.HashMap<>();
     public final Counter queries;
     public final Counter series;
@@ -353,10 +333,8 @@ public final class Metrics {
     public final AtomicInteger queued = new AtomicInteger();
 
     RemoteRead(MeterRegistry r) {
-      for (int code : new int[] {200, 400, 413, 503}) {
-        requestsByCode.put(code, requests(r, String.valueOf(code)));
-      }
-      requestsOther = requests(r, "other");
+      requests = new ByCode(r, "promgate.remote_read.requests", "Remote-read requests answered, by HTTP status code.",
+          200, 400, 413, 503);
       for (String limit : new String[] {"samples", "series", "response_size", "concurrency"}) {
         limitHits.put(
             limit,
@@ -390,20 +368,33 @@ public final class Metrics {
           .register(r);
     }
 
-    private static Counter requests(MeterRegistry r, String code) {
-      return Counter.builder("promgate.remote_read.requests")
-          .description("Remote-read requests answered, by HTTP status code.")
-          .tag("code", code)
-          .register(r);
-    }
-
     public void answered(int code) {
-      requestsByCode.getOrDefault(code, requestsOther).increment();
+      requests.increment(code);
     }
 
     /** {@code limit}: samples, series, response_size or concurrency. */
     public void limitHit(String limit) {
       limitHits.get(limit).increment();
+    }
+  }
+
+  /**
+   * {@code <name>_total{code=...}}: answers of one endpoint by HTTP status, one counter per status
+   * the endpoint can give (registered up front) and {@code code="other"} for anything else.
+   */
+  static final class ByCode {
+    private final Map<Integer, Counter> byCode = new java.util.HashMap<>();
+    private final Counter other;
+
+    ByCode(MeterRegistry r, String name, String description, int... codes) {
+      for (int code : codes) {
+        byCode.put(code, Counter.builder(name).description(description).tag("code", String.valueOf(code)).register(r));
+      }
+      other = Counter.builder(name).description(description).tag("code", "other").register(r);
+    }
+
+    void increment(int code) {
+      byCode.getOrDefault(code, other).increment();
     }
   }
 
