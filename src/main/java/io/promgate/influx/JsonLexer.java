@@ -18,13 +18,6 @@ import java.util.Arrays;
  * rounded {@link NumberInput#parseDouble}. Strings are decoded from UTF-8 with every JSON escape.
  */
 final class JsonLexer extends Lexer {
-
-  private byte[] buf = new byte[0];
-  private int pos;
-  private int end;
-  private byte[] carry = new byte[256];
-  private boolean eof;
-
   // Structure: per depth, whether it is an object and whether a key is expected next.
   private final boolean[] isObject = new boolean[MAX_DEPTH];
   private final boolean[] expectKey = new boolean[MAX_DEPTH];
@@ -32,39 +25,15 @@ final class JsonLexer extends Lexer {
 
   private char[] chars = new char[64];
 
-  @Override
-  void feed(byte[] b, int off, int len) {
-    int left = end - pos;
-    if (left == 0) {
-      buf = b;
-      pos = off;
-      end = off + len;
-      return;
-    }
-    if (left + len > MAX_TOKEN) {
-      throw malformed("a token longer than " + MAX_TOKEN + " bytes");
-    }
-    if (carry.length < left + len) {
-      carry = new byte[Math.max(left + len, carry.length * 2)];
-    }
-    // buf may be carry itself: move the pending bytes first, then append.
-    System.arraycopy(buf, pos, carry, 0, left);
-    System.arraycopy(b, off, carry, left, len);
-    buf = carry;
-    pos = 0;
-    end = left + len;
-  }
-
-  @Override
-  void endOfInput() {
-    eof = true;
+  JsonLexer() {
+    super("JSON", "token");
   }
 
   @Override
   int next() {
     while (true) {
       if (pos >= end) {
-        return pending(pos);
+        return pending(pos, depth > 0);
       }
       byte c = buf[pos];
       switch (c) {
@@ -100,7 +69,7 @@ final class JsonLexer extends Lexer {
           int start = pos;
           int t = string(start);
           if (t == NEED_MORE) {
-            return pending(start);
+            return pending(start, depth > 0);
           }
           if (depth > 0 && isObject[depth - 1] && expectKey[depth - 1]) {
             expectKey[depth - 1] = false;
@@ -121,35 +90,12 @@ final class JsonLexer extends Lexer {
           if (c == '-' || (c >= '0' && c <= '9')) {
             int start = pos;
             int t = number(start);
-            return t == NEED_MORE ? pending(start) : t;
+            return t == NEED_MORE ? pending(start, depth > 0) : t;
           }
           throw malformed("unexpected character '" + (char) (c & 0xff) + "'");
         }
       }
     }
-  }
-
-  private int pending(int from) {
-    if (eof) {
-      if (from < end || depth > 0) {
-        throw malformed("the answer ends inside a JSON document");
-      }
-      return END;
-    }
-    // Keep the incomplete token's bytes: the fed array belongs to the caller.
-    int left = end - from;
-    if (buf != carry) {
-      if (carry.length < left) {
-        carry = new byte[Math.max(left, carry.length * 2)];
-      }
-      System.arraycopy(buf, from, carry, 0, left);
-      buf = carry;
-    } else if (from > 0) {
-      System.arraycopy(carry, from, carry, 0, left);
-    }
-    pos = 0;
-    end = left;
-    return NEED_MORE;
   }
 
   private void push(boolean object) {
@@ -176,7 +122,7 @@ final class JsonLexer extends Lexer {
           throw malformed("unexpected literal");
         }
       }
-      return pending(pos);
+      return pending(pos, depth > 0);
     }
     for (int i = 0; i < n; i++) {
       if (buf[pos + i] != word.charAt(i)) {

@@ -30,11 +30,76 @@ abstract class Lexer {
   /** The value of the last INTEGER or FLOAT as a double (an INTEGER's as written, sign of zero kept). */
   double doubleValue;
 
+  // The input being lexed: the caller's array while it lasts, else `carry`, which holds the bytes
+  // of a token left incomplete plus what came after them.
+  byte[] buf = new byte[0];
+  int pos;
+  int end;
+  boolean eof;
+  private byte[] carry = new byte[256];
+  private final String encoding;
+  private final String unit;
+
+  /** {@code encoding} and {@code unit} ("token", "value") name things in error messages. */
+  Lexer(String encoding, String unit) {
+    this.encoding = encoding;
+    this.unit = unit;
+  }
+
   /** Adds input. Bytes of a token left incomplete earlier are kept in front of it. */
-  abstract void feed(byte[] b, int off, int len);
+  final void feed(byte[] b, int off, int len) {
+    int left = end - pos;
+    if (left == 0) {
+      buf = b;
+      pos = off;
+      end = off + len;
+      return;
+    }
+    if (left + len > MAX_TOKEN) {
+      throw malformed("a " + unit + " longer than " + MAX_TOKEN + " bytes");
+    }
+    if (carry.length < left + len) {
+      carry = new byte[Math.max(left + len, carry.length * 2)];
+    }
+    // buf may be carry itself: move the pending bytes first, then append.
+    System.arraycopy(buf, pos, carry, 0, left);
+    System.arraycopy(b, off, carry, left, len);
+    buf = carry;
+    pos = 0;
+    end = left + len;
+  }
 
   /** No more input will come. */
-  abstract void endOfInput();
+  final void endOfInput() {
+    eof = true;
+  }
+
+  /**
+   * Out of complete tokens at {@code from}: {@link #END} at the end of input (an error if that is
+   * inside a document), else keeps the incomplete token's bytes, since the fed array belongs to
+   * the caller, and answers {@link #NEED_MORE}.
+   */
+  final int pending(int from, boolean insideDocument) {
+    if (eof) {
+      if (from < end || insideDocument) {
+        throw malformed("the answer ends inside a " + encoding + " document");
+      }
+      return END;
+    }
+    int left = end - from;
+    if (buf != carry) {
+      if (carry.length < left) {
+        carry = new byte[Math.max(left, carry.length * 2)];
+      }
+      System.arraycopy(buf, from, carry, 0, left);
+      buf = carry;
+    } else if (from > 0) {
+      System.arraycopy(carry, from, carry, 0, left);
+    }
+    pos = 0;
+    end = left;
+    return NEED_MORE;
+  }
 
   /**
    * The next token, {@link #NEED_MORE} if it is not complete yet, {@link #END} after the end of

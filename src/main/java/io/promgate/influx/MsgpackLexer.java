@@ -15,44 +15,13 @@ import java.nio.charset.StandardCharsets;
  * end the read.
  */
 final class MsgpackLexer extends Lexer {
-  private byte[] buf = new byte[0];
-  private int pos;
-  private int end;
-  private byte[] carry = new byte[256];
-  private boolean eof;
 
   private final boolean[] isMap = new boolean[MAX_DEPTH];
   private final long[] remaining = new long[MAX_DEPTH];
   private int depth;
 
-  @Override
-  void feed(byte[] b, int off, int len) {
-    int left = end - pos;
-    if (left == 0) {
-      buf = b;
-      pos = off;
-      end = off + len;
-      return;
-    }
-    if (left + len > MAX_TOKEN) {
-      throw malformed("a value longer than " + MAX_TOKEN + " bytes");
-    }
-    if (carry.length < left + len) {
-      byte[] grown = new byte[Math.max(left + len, carry.length * 2)];
-      System.arraycopy(buf, pos, grown, 0, left);
-      carry = grown;
-    } else {
-      System.arraycopy(buf, pos, carry, 0, left);
-    }
-    System.arraycopy(b, off, carry, left, len);
-    buf = carry;
-    pos = 0;
-    end = left + len;
-  }
-
-  @Override
-  void endOfInput() {
-    eof = true;
+  MsgpackLexer() {
+    super("MessagePack", "value");
   }
 
   @Override
@@ -62,13 +31,13 @@ final class MsgpackLexer extends Lexer {
       return isMap[depth] ? END_OBJECT : END_ARRAY;
     }
     if (pos >= end) {
-      return pending(pos);
+      return pending(pos, depth > 0);
     }
     int start = pos;
     int type = buf[pos] & 0xff;
     int t = token(type);
     if (t == NEED_MORE) {
-      return pending(start);
+      return pending(start, depth > 0);
     }
     return t;
   }
@@ -221,25 +190,4 @@ final class MsgpackLexer extends Lexer {
     return v;
   }
 
-  private int pending(int from) {
-    if (eof) {
-      if (from < end || depth > 0) {
-        throw malformed("the answer ends inside a MessagePack document");
-      }
-      return END;
-    }
-    int left = end - from;
-    if (buf != carry) {
-      if (carry.length < left) {
-        carry = new byte[Math.max(left, carry.length * 2)];
-      }
-      System.arraycopy(buf, from, carry, 0, left);
-      buf = carry;
-    } else if (from > 0) {
-      System.arraycopy(carry, from, carry, 0, left);
-    }
-    pos = 0;
-    end = left;
-    return NEED_MORE;
-  }
 }
