@@ -15,7 +15,6 @@ import java.nio.charset.StandardCharsets;
  * end the read.
  */
 final class MsgpackLexer extends Lexer {
-
   private final boolean[] isMap = new boolean[MAX_DEPTH];
   private final long[] remaining = new long[MAX_DEPTH];
   private int depth;
