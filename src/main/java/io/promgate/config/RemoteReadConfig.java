@@ -10,6 +10,11 @@ package io.promgate.config;
  * 2.x's v1 API) costs InfluxDB, the bottleneck of every read, about 30% less CPU than JSON; {@code
  * json} is for servers that refuse it. Either way the answer is decoded by its Content-Type.
  *
+ * <p>{@code influxdb_storage_address}: {@code host:port} of InfluxDB 1.5/1.6's storage service
+ * (its {@code [ifql]} section: {@code enabled = true}, {@code bind-address}). When set, reads go
+ * there instead of to InfluxQL: the same answers at a fraction of InfluxDB's CPU. That service
+ * has no authentication; keep it on a loopback or private address. Empty (the default): InfluxQL.
+ *
  * <p>Defaults follow Prometheus's own remote-read server flags where one exists
  * ({@code --storage.remote.read-sample-limit=5e7}, {@code read-concurrent-limit=10},
  * {@code read-max-bytes-in-frame=1048576}).
@@ -23,10 +28,17 @@ public record RemoteReadConfig(
     int maxBytesInFrame,
     int chunkSize,
     int sortBufferSamples,
-    String influxdbFormat) {
+    String influxdbFormat,
+    String influxdbStorageHost,
+    int influxdbStoragePort) {
 
   /** The answer encodings InfluxDB's {@code /query} offers that promgate reads. */
   public static final java.util.List<String> FORMATS = java.util.List.of("msgpack", "json");
+
+  /** True when reads go to InfluxDB's storage service rather than to InfluxQL. */
+  public boolean useStorageService() {
+    return !influxdbStorageHost.isEmpty();
+  }
 
   static RemoteReadConfig read(YamlTree t) {
     RemoteReadConfig c =
@@ -39,9 +51,32 @@ public record RemoteReadConfig(
             (int) t.bytes("max_bytes_in_frame", 1L << 20, 1 << 10, 256L << 20),
             (int) t.integer("chunk_size", 10_000, 1, 1_000_000),
             (int) t.integer("sort_buffer_samples", 1_000_000, 0, Integer.MAX_VALUE),
-            t.string("influxdb_format", "msgpack"));
+            t.string("influxdb_format", "msgpack"),
+            "",
+            0);
     if (!FORMATS.contains(c.influxdbFormat())) {
       t.error("influxdb_format", "must be one of " + FORMATS + ", got \"" + c.influxdbFormat() + "\"");
+    }
+    String storage = t.string("influxdb_storage_address", "");
+    if (!storage.isEmpty()) {
+      int colon = storage.lastIndexOf(':');
+      int port = -1;
+      try {
+        port = colon > 0 ? Integer.parseInt(storage.substring(colon + 1)) : -1;
+      } catch (NumberFormatException e) {
+        // reported below
+      }
+      String host = colon > 0 ? storage.substring(0, colon) : "";
+      if (host.startsWith("[") && host.endsWith("]")) {
+        host = host.substring(1, host.length() - 1);
+      }
+      if (port < 1 || port > 65535 || host.isEmpty()) {
+        t.error("influxdb_storage_address", "must be host:port, got \"" + storage + "\"");
+      } else {
+        c = new RemoteReadConfig(c.maxRequestBytes(), c.maxSamplesPerQuery(), c.maxSeriesPerQuery(),
+            c.maxConcurrentQueries(), c.maxQueuedRequests(), c.maxBytesInFrame(), c.chunkSize(), c.sortBufferSamples(),
+            c.influxdbFormat(), host, port);
+      }
     }
     t.rejectUnknownKeys();
     return c;

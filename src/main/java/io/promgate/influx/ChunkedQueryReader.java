@@ -42,11 +42,12 @@ public final class ChunkedQueryReader {
     public static final byte STRING = 3;
     public static final byte BOOLEAN = 4;
 
-    private byte[] kinds = new byte[4];
-    private long[] longs = new long[4];
-    private double[] doubles = new double[4];
-    private String[] strings = new String[4];
-    private int size;
+    // package-private: filled by this reader and by StorageRpc
+    byte[] kinds = new byte[4];
+    long[] longs = new long[4];
+    double[] doubles = new double[4];
+    String[] strings = new String[4];
+    int size;
 
     public int size() {
       return size;
@@ -78,7 +79,7 @@ public final class ChunkedQueryReader {
       return strings[i];
     }
 
-    private int add() {
+    int add() {
       if (size == kinds.length) {
         int n = size * 2;
         kinds = Arrays.copyOf(kinds, n);

@@ -9,6 +9,8 @@ import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.NetClient;
+import io.vertx.core.net.NetClientOptions;
 import io.vertx.core.streams.WriteStream;
 import io.vertx.ext.web.client.HttpRequest;
 import io.vertx.ext.web.client.HttpResponse;
@@ -18,6 +20,8 @@ import java.net.ConnectException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
@@ -37,6 +41,7 @@ public final class InfluxClient implements AutoCloseable {
   private final Vertx vertx;
   private final WebClientOptions options;
   private volatile HttpClient queryClient;
+  private volatile NetClient storageClient;
 
   public InfluxClient(Vertx vertx, InfluxDbConfig config) {
     this.config = config;
@@ -235,6 +240,35 @@ public final class InfluxClient implements AutoCloseable {
     return QueryStream.start(this, queryClient(), uri.toString(), influxql, msgpack, reader, flow);
   }
 
+  /**
+   * Starts a read on InfluxDB 1.5/1.6's storage service at {@code host:port} (its {@code [ifql]
+   * bind-address}); the request is made for this client's database and retention policy by
+   * {@link StoragePredicate}. While {@code flow}'s write queue is full the answer waits.
+   */
+  public StorageRpc storageRead(String host, int port, StoragePredicate predicate, StoragePredicate.Fields fields,
+      boolean count, List<String[]> series, ChunkedQueryReader.Handler handler, WriteStream<?> flow) {
+    return StorageRpc.start(storageClient(), host, port, predicate.request(fields, count, series), handler, flow);
+  }
+
+  private NetClient storageClient() {
+    NetClient c = storageClient;
+    if (c == null) {
+      synchronized (this) {
+        if (storageClient == null) {
+          int timeoutMs = (int) Math.min(Integer.MAX_VALUE, config.timeout().toMillis());
+          storageClient = vertx.createNetClient(new NetClientOptions()
+              .setConnectTimeout(timeoutMs)
+              .setIdleTimeout(timeoutMs)
+              .setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
+              .setTcpNoDelay(true)
+              .setReceiveBufferSize(1 << 20));
+        }
+        c = storageClient;
+      }
+    }
+    return c;
+  }
+
   // Streaming reads get their own pool: a long remote-read answer must not hold a connection the
   // write path (max_concurrent_writes) is waiting for.
   private HttpClient queryClient() {
@@ -350,6 +384,10 @@ public final class InfluxClient implements AutoCloseable {
     HttpClient c = queryClient;
     if (c != null) {
       c.close();
+    }
+    NetClient n = storageClient;
+    if (n != null) {
+      n.close();
     }
   }
 }

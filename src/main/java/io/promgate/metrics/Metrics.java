@@ -326,6 +326,7 @@ public final class Metrics {
     public final Counter series;
     public final Counter samples;
     public final Counter influxQueries;
+    public final Counter storageReads;
     public final Counter sortBufferedSamples;
     public final Counter aborted;
     public final Timer duration;
@@ -348,6 +349,8 @@ public final class Metrics {
       samples = counter(r, "promgate.remote_read.samples", "Samples returned by remote read.");
       influxQueries =
           counter(r, "promgate.remote_read.influxdb_queries", "InfluxQL statements run against InfluxDB for remote read.");
+      storageReads = counter(r, "promgate.remote_read.influxdb_storage_reads",
+          "Reads on InfluxDB's storage service (remote_read.influxdb_storage_address) for remote read.");
       sortBufferedSamples =
           counter(
               r,

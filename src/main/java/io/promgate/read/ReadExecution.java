@@ -5,6 +5,9 @@ import io.promgate.influx.ChunkedQueryReader;
 import io.promgate.influx.InfluxClient;
 import io.promgate.influx.InfluxQuery;
 import io.promgate.influx.QueryStream;
+import io.promgate.influx.StoragePredicate;
+import io.promgate.influx.StoragePredicate.Fields;
+import io.promgate.influx.StorageRpc;
 import io.promgate.metrics.Metrics;
 import io.promgate.model.Labels;
 import io.promgate.model.Matcher;
@@ -49,7 +52,7 @@ final class ReadExecution {
   private final Metrics.RemoteRead metrics;
   private final List<QueryIndex> indexes = new ArrayList<>();
   private HttpServerResponse response;
-  private QueryStream current;
+  private Runnable cancelCurrent;
   private boolean cancelled;
   long samples;
   long series;
@@ -108,8 +111,8 @@ final class ReadExecution {
   /** The client went away: stop InfluxDB's answer and the rest of the plan. */
   void cancel() {
     cancelled = true;
-    if (current != null) {
-      current.cancel();
+    if (cancelCurrent != null) {
+      cancelCurrent.run();
     }
   }
 
@@ -126,6 +129,72 @@ final class ReadExecution {
   private Future<QueryIndex> index(ReadQuery q) {
     metrics.queries.increment();
     InfluxQuery iq = InfluxQuery.of(q.matchers(), q.startMs(), q.endMs());
+    if (limits.useStorageService() && !iq.matchesNothing()) {
+      return indexFromStorage(q, iq);
+    }
+    return indexFromInfluxQl(q, iq);
+  }
+
+  /**
+   * The first phase on the storage service: a count per series and field, then, if any series
+   * has special samples, those (few, usually stale markers) are fetched ahead so that the second
+   * phase reads only the {@code value} field and merges them in by time ({@link SeriesStreamer}).
+   * Should the specials be more than {@code remote_read.sort_buffer_samples}, the query is read
+   * with InfluxQL instead, which has both fields in one row.
+   */
+  private Future<QueryIndex> indexFromStorage(ReadQuery q, InfluxQuery iq) {
+    QueryIndex idx = new QueryIndex(q, iq);
+    idx.storage = StoragePredicate.of(influx.config().database(), influx.config().retentionPolicy(), q.matchers(),
+        q.startMs(), q.endMs());
+    QueryIndex.Collector collector = new QueryIndex.Collector(idx, limits, external);
+    long[] specials = {0};
+    ChunkedQueryReader.Handler counting = new ChunkedQueryReader.Handler() {
+      private boolean bits;
+
+      @Override
+      public void series(String m, String[] k, String[] v, int n, String[] c, int cn) {
+        bits = cn > 1 && c[1].equals("value_bits");
+        collector.series(m, k, v, n, c, cn);
+      }
+
+      @Override
+      public void row(ChunkedQueryReader.Row row) {
+        if (bits && row.size() > 1 && row.kind(1) == ChunkedQueryReader.Row.INTEGER) {
+          specials[0] += row.longValue(1);
+        }
+        collector.row(row);
+      }
+    };
+    return rpc(idx, Fields.BOTH, true, null, counting, false).compose(v -> {
+      collector.finish();
+      if (specials[0] == 0 || idx.entries.isEmpty()) {
+        return Future.succeededFuture(idx);
+      }
+      if (specials[0] > limits.sortBufferSamples()) {
+        return indexFromInfluxQl(q, iq);
+      }
+      Labels.Builder builder = new Labels.Builder();
+      ChunkedQueryReader.Handler collect = new ChunkedQueryReader.Handler() {
+        private SeriesEntry entry;
+
+        @Override
+        public void series(String m, String[] k, String[] v, int n, String[] c, int cn) {
+          Labels labels = QueryIndex.withExternal(QueryIndex.storedLabels(m, k, v, n, builder), external);
+          entry = idx.byLabels.get(labels);
+        }
+
+        @Override
+        public void row(ChunkedQueryReader.Row row) {
+          if (entry != null && row.size() > 1 && row.kind(1) == ChunkedQueryReader.Row.INTEGER) {
+            entry.addSpecial(row.longValue(0), row.longValue(1));
+          }
+        }
+      };
+      return rpc(idx, Fields.VALUE_BITS, false, null, collect, false).map(x -> idx);
+    });
+  }
+
+  private Future<QueryIndex> indexFromInfluxQl(ReadQuery q, InfluxQuery iq) {
     QueryIndex idx = new QueryIndex(q, iq);
     if (iq.matchesNothing()) {
       idx.seal();
@@ -188,7 +257,10 @@ final class ReadExecution {
     }
     if (request.type() == ResponseType.SAMPLES) {
       SeriesStreamer s = SeriesStreamer.asTheyCome(idx, encoder, external);
-      return run(idx.influxQuery.select(idx.from(), null), s, true).map(v -> {
+      Future<Void> read = idx.storage != null
+          ? rpc(idx, Fields.VALUE, false, null, s, true)
+          : run(idx.influxQuery.select(idx.from(), null), s, true);
+      return read.map(v -> {
         s.end();
         encoder.endQuery();
         count(s);
@@ -204,10 +276,13 @@ final class ReadExecution {
       f = f.compose(v -> {
         long cap = 2L * limits.sortBufferSamples() + 100_000;
         SeriesStreamer s = SeriesStreamer.inLabelOrder(idx, encoder, external, group, from, to, cap);
-        String statement = groups.size() == 1
-            ? idx.influxQuery.select(idx.from(), null)
-            : groupStatement(idx, from, to);
-        return run(statement, s, true).map(x -> {
+        Future<Void> read;
+        if (idx.storage != null) {
+          read = rpc(idx, Fields.VALUE, false, groups.size() == 1 ? null : groupSeries(idx, from, to), s, true);
+        } else {
+          read = run(groups.size() == 1 ? idx.influxQuery.select(idx.from(), null) : groupStatement(idx, from, to), s, true);
+        }
+        return read.map(x -> {
           s.end();
           count(s);
           metrics.sortBufferedSamples.increment(s.buffered);
@@ -288,6 +363,19 @@ final class ReadExecution {
     return peak;
   }
 
+  /** A group's series for the storage predicate: measurement, then stored tags alternating. */
+  private static List<String[]> groupSeries(QueryIndex idx, int from, int to) {
+    List<String[]> series = new ArrayList<>(to - from);
+    for (int r = from; r < to; r++) {
+      SeriesEntry e = idx.sorted[r];
+      String[] s = new String[1 + e.stored.length];
+      s[0] = e.measurement;
+      System.arraycopy(e.stored, 0, s, 1, e.stored.length);
+      series.add(s);
+    }
+    return series;
+  }
+
   private static String groupStatement(QueryIndex idx, int from, int to) {
     TreeSet<String> names = new TreeSet<>();
     StringBuilder where = new StringBuilder();
@@ -322,7 +410,20 @@ final class ReadExecution {
     metrics.influxQueries.increment();
     QueryStream s = influx.query(statement, limits.chunkSize(), limits.influxdbFormat().equals("msgpack"),
         new ChunkedQueryReader(handler), toClient ? response : null);
-    current = s;
+    cancelCurrent = s::cancel;
+    return s.done();
+  }
+
+  /** One read on InfluxDB's storage service; {@code series} (may be null) narrows it to a group. */
+  private Future<Void> rpc(QueryIndex idx, Fields fields, boolean count, List<String[]> series,
+      ChunkedQueryReader.Handler handler, boolean toClient) {
+    if (cancelled) {
+      return Future.failedFuture(new IllegalStateException("client went away"));
+    }
+    metrics.storageReads.increment();
+    StorageRpc s = influx.storageRead(limits.influxdbStorageHost(), limits.influxdbStoragePort(), idx.storage, fields,
+        count, series, handler, toClient ? response : null);
+    cancelCurrent = s::cancel;
     return s.done();
   }
 }

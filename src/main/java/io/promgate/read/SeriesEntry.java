@@ -16,11 +16,30 @@ final class SeriesEntry {
   int arrival;
   int rank;
   int group;
+  /**
+   * With InfluxDB's storage service: this series' special samples (NaN, ±Inf, stale markers, the
+   * {@code value_bits} field), fetched before its {@code value} points and merged into them by
+   * time; alternating times and bits, in time order. Null when it has none.
+   */
+  long[] specials;
+  int specialCount;
+  int specialNext;
 
   SeriesEntry(String measurement, String[] stored, Labels labels) {
     this.measurement = measurement;
     this.stored = stored;
     this.labels = labels;
+  }
+
+  void addSpecial(long t, long bits) {
+    if (specials == null) {
+      specials = new long[8];
+    } else if (2 * specialCount == specials.length) {
+      specials = java.util.Arrays.copyOf(specials, specials.length * 2);
+    }
+    specials[2 * specialCount] = t;
+    specials[2 * specialCount + 1] = bits;
+    specialCount++;
   }
 
   /** The labels as alternating names and values, for the encoders. */

@@ -143,6 +143,24 @@ final class SeriesStreamer implements ChunkedQueryReader.Handler {
       return; // a point with neither field in a usable type
     }
     long t = row.longValue(timeColumn);
+    SeriesEntry e = target;
+    if (e.specials != null) {
+      // Specials fetched apart (storage service): theirs go first where earlier, and win a tie,
+      // as value_bits wins over value in a row that has both.
+      while (e.specialNext < e.specialCount && e.specials[2 * e.specialNext] < t) {
+        put(e.specials[2 * e.specialNext], e.specials[2 * e.specialNext + 1]);
+        e.specialNext++;
+      }
+      if (e.specialNext < e.specialCount && e.specials[2 * e.specialNext] == t) {
+        bits = e.specials[2 * e.specialNext + 1];
+        e.specialNext++;
+      }
+    }
+    put(t, bits);
+  }
+
+  /** One sample of the target series: to the encoder, or to its buffer while it waits its turn. */
+  private void put(long t, long bits) {
     if (target == buffering) {
       if (bufferedNow >= bufferLimit) {
         throw new IllegalStateException(
@@ -157,26 +175,51 @@ final class SeriesStreamer implements ChunkedQueryReader.Handler {
     samples++;
   }
 
+  /** The target series ended: its specials after its last value follow. */
+  private void restOfSpecials(SeriesEntry e) {
+    if (e != null && e == target && e.specials != null) {
+      while (e.specialNext < e.specialCount) {
+        put(e.specials[2 * e.specialNext], e.specials[2 * e.specialNext + 1]);
+        e.specialNext++;
+      }
+    }
+  }
+
+  /** A series that has only specials in the range: the value read never names it. */
+  private static boolean onlySpecials(SeriesEntry e) {
+    return e.specials != null && e.specialNext == 0;
+  }
+
   /** The answer ended: completes the open series and everything still owed. */
   void end() {
     if (sorted) {
       closeSorted();
       for (int i = 0; i < state.length; i++) {
         if (state[i] == PENDING) {
-          state[i] = GONE; // never came: deleted since it was counted
+          gone(i); // never came: deleted since it was counted, or only specials
         }
       }
       flushReady();
     } else {
       if (current != null) {
+        restOfSpecials(current);
         encoder.endSeries();
         current = null;
       }
-      // Counted but not sent: still written, empty, because the SAMPLES size reserved them.
+      // Counted but not sent: still written (empty unless it only has specials), because the
+      // SAMPLES size reserved them.
       for (SeriesEntry e : index.entries) {
         if (!emitted[e.arrival]) {
           emitted[e.arrival] = true;
           encoder.beginSeries(e);
+          if (onlySpecials(e)) {
+            series++;
+            for (int i = 0; i < e.specialCount; i++) {
+              encoder.sample(e.specials[2 * i], e.specials[2 * i + 1]);
+              samples++;
+            }
+            e.specialNext = e.specialCount;
+          }
           encoder.endSeries();
         }
       }
@@ -189,6 +232,8 @@ final class SeriesStreamer implements ChunkedQueryReader.Handler {
       return;
     }
     if (current != null) {
+      target = current;
+      restOfSpecials(current);
       encoder.endSeries();
       current = null;
     }
@@ -216,7 +261,7 @@ final class SeriesStreamer implements ChunkedQueryReader.Handler {
     for (int a = arrivalCursor; a < at; a++) {
       int s = byArrival[a].rank - first;
       if (state[s] == PENDING) {
-        state[s] = GONE;
+        gone(s);
       }
     }
     arrivalCursor = Math.max(arrivalCursor, at + 1);
@@ -232,12 +277,37 @@ final class SeriesStreamer implements ChunkedQueryReader.Handler {
     target = e;
   }
 
+  /**
+   * A series predicted before the one arriving that did not come: gone, unless it has only
+   * special samples (held already), which are then complete and wait their turn.
+   */
+  private void gone(int slot) {
+    SeriesEntry e = byRank[slot];
+    if (onlySpecials(e)) {
+      SampleBuffer b = new SampleBuffer(e.specialCount);
+      for (int i = 0; i < e.specialCount; i++) {
+        b.add(e.specials[2 * i], e.specials[2 * i + 1]);
+      }
+      e.specialNext = e.specialCount;
+      buffers[slot] = b;
+      state[slot] = COMPLETE;
+      bufferedNow += b.size; // released when it is written, as every buffered series
+      samples += e.specialCount;
+    } else {
+      state[slot] = GONE;
+    }
+  }
+
   private void closeSorted() {
     if (direct != null) {
+      target = direct;
+      restOfSpecials(direct);
       encoder.endSeries();
       state[direct.rank - first] = DONE;
       direct = null;
     } else if (buffering != null) {
+      target = buffering;
+      restOfSpecials(buffering);
       state[buffering.rank - first] = COMPLETE;
       buffering = null;
     }

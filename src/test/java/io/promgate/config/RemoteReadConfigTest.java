@@ -10,7 +10,8 @@ class RemoteReadConfigTest {
   @Test
   void parse_noSection_defaults() throws ConfigException {
     RemoteReadConfig c = PromgateConfig.parse("t", "").remoteRead();
-    assertEquals(new RemoteReadConfig(4L << 20, 50_000_000, 500_000, 10, 64, 1 << 20, 10_000, 1_000_000, "msgpack"), c);
+    assertEquals(new RemoteReadConfig(4L << 20, 50_000_000, 500_000, 10, 64, 1 << 20, 10_000, 1_000_000, "msgpack", "", 0), c);
+    assertEquals(false, c.useStorageService());
   }
 
   @Test
@@ -26,8 +27,10 @@ class RemoteReadConfigTest {
           chunk_size: 500
           sort_buffer_samples: 0
           influxdb_format: json
+          influxdb_storage_address: 127.0.0.1:8082
         """).remoteRead();
-    assertEquals(new RemoteReadConfig(64 << 10, 1000, 10, 2, 0, 2 << 20, 500, 0, "json"), c);
+    assertEquals(new RemoteReadConfig(64 << 10, 1000, 10, 2, 0, 2 << 20, 500, 0, "json", "127.0.0.1", 8082), c);
+    assertEquals(true, c.useStorageService());
   }
 
   @Test
@@ -38,11 +41,13 @@ class RemoteReadConfigTest {
           max_bytes_in_frame: 10
           influxdb_format: csv
           max_sample_per_query: 5
+          influxdb_storage_address: localhost
         """));
     assertEquals(List.of(
         "remote_read.max_samples_per_query: must be between 1 and 9223372036854775807, got 0",
         "remote_read.max_bytes_in_frame: must be at least 1024 bytes, got 10",
         "remote_read.influxdb_format: must be one of [msgpack, json], got \"csv\"",
+        "remote_read.influxdb_storage_address: must be host:port, got \"localhost\"",
         "remote_read: unknown field \"max_sample_per_query\""), e.errors());
   }
 }

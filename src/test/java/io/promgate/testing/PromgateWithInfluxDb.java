@@ -45,6 +45,7 @@ public final class PromgateWithInfluxDb implements QuarkusTestResourceLifecycleM
             max_series_per_query: 2000
             sort_buffer_samples: 1000
             chunk_size: 700
+          %s
           # An upstream that is never asked (source: storage) so that the per-upstream federate
           # metrics exist for the dashboard/alert checks.
           federation:
@@ -52,7 +53,8 @@ public final class PromgateWithInfluxDb implements QuarkusTestResourceLifecycleM
             upstreams:
               - name: unused
                 url: http://127.0.0.1:9
-          """.formatted(influx.url(), database) + ShardingFixture.configSection(dir));
+          """.formatted(influx.url(), database, influx.hasStorageService()
+              ? "  influxdb_storage_address: " + influx.storageAddress() : "") + ShardingFixture.configSection(dir));
       file.toFile().deleteOnExit();
       dir.toFile().deleteOnExit();
       return Map.of("promgate.config-file", file.toString());
