@@ -65,7 +65,12 @@ class ReadBackendsIT {
         var sa = ReadRequests.sorted(ReadRequests.samples(ReadRequests.post(influxql.url() + "/api/v1/read", request(false, one))));
         var sb = ReadRequests.sorted(ReadRequests.samples(ReadRequests.post(storage.url() + "/api/v1/read", request(false, one))));
         assertEquals(sa, sb, "SAMPLES differ for query " + q + ": " + one);
-        assertEquals(sa, ReadRequests.sorted(ReadRequests.chunks(a)), "SAMPLES and chunks differ for query " + q);
+        // (a stream has no frame for a query without series, so an empty answer decodes to no entry)
+        assertEquals(sa.get(0).isEmpty() ? java.util.Map.of() : sa, ReadRequests.sorted(ReadRequests.chunks(a)),
+            "SAMPLES and chunks differ for query " + q);
+        if (q < queries.size() - 1) {
+          assertTrue(!sa.get(0).isEmpty(), "query " + q + " selects nothing: the comparison would be empty");
+        }
       }
       // all queries in one request, too
       Remote.Query[] all = queries.toArray(new Remote.Query[0]);
