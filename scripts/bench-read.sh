@@ -2,10 +2,12 @@
 # Remote-read benchmark: one data set in one InfluxDB, read back in the same run through
 #   (a) InfluxDB 1.x's own /api/v1/prom/read (SAMPLES only, the whole answer built in memory),
 #   (b) promgate /api/v1/read SAMPLES, (c) promgate /api/v1/read STREAMED_XOR_CHUNKS,
+#   both reading InfluxDB's storage service (remote_read.influxdb_storage_address),
+#   and with INFLUXQL=1 also (d) promgate reading through InfluxQL instead (slow: ~10x (a)),
 # each as one query {__name__=~"bench_metric_.*"} over the whole range. Reports samples/s and the
 # peak RSS of promgate and of influxd during each read (VmHWM, reset before each run).
 #
-#   scripts/bench-read.sh [SERIES=10000] [HOURS=24] [STEP_S=15] [PROMGATE_HEAP=512m] [ROUNDS=2]
+#   [INFLUXQL=1] scripts/bench-read.sh [SERIES=10000] [HOURS=24] [STEP_S=15] [PROMGATE_HEAP=512m] [ROUNDS=2]
 #
 # The data (SERIES series x HOURS at STEP_S, counter-like values) is written through promgate's
 # remote write. Prints a markdown table (also target/bench-read.md) for BENCHMARKS.md.
@@ -30,8 +32,8 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$DIR"; }
 trap cleanup EXIT
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-IPORT=$(free_port); RPORT=$(free_port); GPORT=$(free_port)
-start_influxd "$DIR/influxdb" "$IPORT" "$RPORT"
+IPORT=$(free_port); RPORT=$(free_port); GPORT=$(free_port); SPORT=$(free_port); QPORT=$(free_port)
+start_influxd "$DIR/influxdb" "$IPORT" "$RPORT" "$SPORT"
 IPID=${pids[-1]}
 IURL="http://127.0.0.1:${IPORT}"
 curl -sS -XPOST "$IURL/query" --data-urlencode "q=CREATE DATABASE bench" >/dev/null
@@ -46,12 +48,24 @@ remote_read:
   max_samples_per_query: 2000000000
   max_series_per_query: 1000000
 CONF
+cp "$DIR/promgate.yml" "$DIR/promgate-influxql.yml"
+echo "  influxdb_storage_address: 127.0.0.1:${SPORT}" >>"$DIR/promgate.yml"
 java "-Xmx${HEAP}" -jar target/quarkus-app/quarkus-run.jar --config.file="$DIR/promgate.yml" \
   --web.listen-address="127.0.0.1:${GPORT}" >"$DIR/promgate.log" 2>&1 &
 GPID=$!
 pids+=($GPID)
 GURL="http://127.0.0.1:${GPORT}"
 wait_http "$GURL/-/ready" 60
+READERS="influxdb-own promgate-samples promgate-chunks"
+if [[ ${INFLUXQL:-0} == 1 ]]; then
+  java "-Xmx${HEAP}" -jar target/quarkus-app/quarkus-run.jar --config.file="$DIR/promgate-influxql.yml" \
+    --web.listen-address="127.0.0.1:${QPORT}" >"$DIR/promgate-influxql.log" 2>&1 &
+  QPID=$!
+  pids+=($QPID)
+  QURL="http://127.0.0.1:${QPORT}"
+  wait_http "$QURL/-/ready" 60
+  READERS="$READERS promgate-influxql-chunks"
+fi
 
 SAMPLES=$((HOURS * 3600 / STEP_S))
 START=$(( ($(date +%s) - HOURS * 3600 - 3600) / 3600 * 3600 * 1000 ))
@@ -73,19 +87,21 @@ out=target/bench-read.md
   echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 } >"$out"
 for round in $(seq 1 "$ROUNDS"); do
-  for reader in influxdb-own promgate-samples promgate-chunks; do
+  for reader in $READERS; do
+    pg=$GPID
     case $reader in
       influxdb-own) url="$IURL/api/v1/prom/read?db=bench"; kind=samples ;;
       promgate-samples) url="$GURL/api/v1/read"; kind=samples ;;
       promgate-chunks) url="$GURL/api/v1/read"; kind=chunks ;;
+      promgate-influxql-chunks) url="$QURL/api/v1/read"; kind=chunks; pg=$QPID ;;
     esac
-    reset_hwm "$GPID"; reset_hwm "$IPID"
-    g0=$(cpu_s "$GPID"); i0=$(cpu_s "$IPID"); grss=$(rss_mib "$GPID"); irss=$(rss_mib "$IPID")
+    reset_hwm "$pg"; reset_hwm "$IPID"
+    g0=$(cpu_s "$pg"); i0=$(cpu_s "$IPID"); grss=$(rss_mib "$pg"); irss=$(rss_mib "$IPID")
     line=$(java -Xmx6g -cp "$CP" io.promgate.bench.ReadLoad read "$reader" "$url" "$START" "$END" "$kind")
-    g1=$(cpu_s "$GPID"); i1=$(cpu_s "$IPID")
+    g1=$(cpu_s "$pg"); i1=$(cpu_s "$IPID")
     echo "$line" >&2
     read -r _ samples series bytes secs <<<"$line"
-    python3 - "$reader" "$samples" "$series" "$bytes" "$secs" "$g0" "$g1" "$(hwm_mib "$GPID")" "$grss" "$i0" "$i1" "$(hwm_mib "$IPID")" "$irss" >>"$out" <<'PY'
+    python3 - "$reader" "$samples" "$series" "$bytes" "$secs" "$g0" "$g1" "$(hwm_mib "$pg")" "$grss" "$i0" "$i1" "$(hwm_mib "$IPID")" "$irss" >>"$out" <<'PY'
 import sys
 r, n, s, b, t, g0, g1, gh, gr, i0, i1, ih, ir = sys.argv[1:]
 n, t = int(n), float(t)

@@ -2,6 +2,7 @@
 # promgate's main job on one machine: builds promgate, starts a private InfluxDB and a Prometheus
 # that scrapes itself and promgate and remote-writes through promgate, then promgate itself.
 # Prints the URLs; Ctrl-C stops everything. Ports: PROMGATE_PORT (9201), INFLUX_PORT (8086),
+# INFLUX_STORAGE_PORT (8082, InfluxDB's storage service, which promgate's remote read uses),
 # PROMETHEUS_PORT (9090); data lives in a temp dir unless PROMGATE_DEMO_DIR is set.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,6 +11,7 @@ source scripts/lib.sh
 PROMGATE_PORT=${PROMGATE_PORT:-9201}
 INFLUX_PORT=${INFLUX_PORT:-8086}
 INFLUX_RPC_PORT=${INFLUX_RPC_PORT:-8088}
+INFLUX_STORAGE_PORT=${INFLUX_STORAGE_PORT:-8082}
 PROMETHEUS_PORT=${PROMETHEUS_PORT:-9090}
 DIR=${PROMGATE_DEMO_DIR:-$(mktemp -d -t promgate-demo.XXXXXX)}
 mkdir -p "$DIR"
@@ -30,13 +32,15 @@ cleanup() {
 trap 'cleanup; exit 0' INT TERM
 trap cleanup EXIT
 
-start_influxd "$DIR/influxdb" "$INFLUX_PORT" "$INFLUX_RPC_PORT"
+start_influxd "$DIR/influxdb" "$INFLUX_PORT" "$INFLUX_RPC_PORT" "$INFLUX_STORAGE_PORT"
 
 cat >"$DIR/promgate.yml" <<CONF
 storage:
   influxdb:
     url: http://127.0.0.1:${INFLUX_PORT}
     database: prom
+remote_read:
+  influxdb_storage_address: 127.0.0.1:${INFLUX_STORAGE_PORT}
 CONF
 java -jar target/quarkus-app/quarkus-run.jar --config.file="$DIR/promgate.yml" \
   --web.listen-address="127.0.0.1:${PROMGATE_PORT}" --web.enable-lifecycle >"$DIR/promgate.log" 2>&1 &

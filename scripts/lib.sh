@@ -35,8 +35,10 @@ wait_http() {
 
 # Starts a private influxd with its data in $1 on HTTP port $2 and RPC port $3 (loopback only);
 # appends its pid to the caller's pids array and waits for /ping.
+# start_influxd DIR HTTP_PORT RPC_PORT [STORAGE_PORT]: STORAGE_PORT enables InfluxDB 1.6's storage
+# service ([ifql]) there, which promgate's remote read uses (remote_read.influxdb_storage_address).
 start_influxd() {
-  local dir=$1 http=$2 rpc=$3
+  local dir=$1 http=$2 rpc=$3 storage=${4:-}
   mkdir -p "$dir"
   cat >"$dir/influxdb.conf" <<CONF
 reporting-disabled = true
@@ -53,6 +55,9 @@ bind-address = "127.0.0.1:${rpc}"
 [logging]
   level = "warn"
 CONF
+  if [[ -n $storage ]]; then
+    printf '[ifql]\n  enabled = true\n  bind-address = "127.0.0.1:%s"\n  log-enabled = false\n' "$storage" >>"$dir/influxdb.conf"
+  fi
   influxd run -config "$dir/influxdb.conf" >"$dir/influxdb.log" 2>&1 &
   pids+=($!)
   wait_http "http://127.0.0.1:${http}/ping" 30

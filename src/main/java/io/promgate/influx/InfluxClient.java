@@ -21,7 +21,6 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
@@ -247,7 +246,15 @@ public final class InfluxClient implements AutoCloseable {
    */
   public StorageRpc storageRead(String host, int port, StoragePredicate predicate, StoragePredicate.Fields fields,
       boolean count, List<String[]> series, ChunkedQueryReader.Handler handler, WriteStream<?> flow) {
-    return StorageRpc.start(storageClient(), host, port, predicate.request(fields, count, series), handler, flow);
+    return storageRead(host, port, predicate, fields, count, series, handler, flow, null);
+  }
+
+  /** As above; {@code beforeSeries} may hold the read before each series (see {@link StorageRpc}). */
+  public StorageRpc storageRead(String host, int port, StoragePredicate predicate, StoragePredicate.Fields fields,
+      boolean count, List<String[]> series, ChunkedQueryReader.Handler handler, WriteStream<?> flow,
+      java.util.function.Supplier<Future<Void>> beforeSeries) {
+    return StorageRpc.start(storageClient(), host, port, predicate.request(fields, count, series), handler, flow,
+        beforeSeries);
   }
 
   private NetClient storageClient() {
@@ -256,10 +263,10 @@ public final class InfluxClient implements AutoCloseable {
       synchronized (this) {
         if (storageClient == null) {
           int timeoutMs = (int) Math.min(Integer.MAX_VALUE, config.timeout().toMillis());
+          // No idle timeout: closing a read InfluxDB is still sending kills influxd 1.6.7 (see
+          // StorageRpc#fail), and a paused read is legitimately idle; yamux pings keep it alive.
           storageClient = vertx.createNetClient(new NetClientOptions()
               .setConnectTimeout(timeoutMs)
-              .setIdleTimeout(timeoutMs)
-              .setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
               .setTcpNoDelay(true)
               .setReceiveBufferSize(1 << 20));
         }

@@ -71,6 +71,11 @@ public final class StoragePredicate {
     return new StoragePredicate(db, conditions, start * 1_000_000, endNs);
   }
 
+  /** The same selection from {@code startMs} on (a series read on after InfluxDB stopped it short). */
+  public StoragePredicate from(long startMs) {
+    return new StoragePredicate(database, conditions, Math.max(startNs, Math.max(startMs, InfluxQuery.MIN_MS) * 1_000_000), endNs);
+  }
+
   /** The read of {@code fields}; with {@code count}, one count per series and field instead of points. */
   public StoragePb.ReadRequest request(Fields fields, boolean count) {
     return request(fields, count, null);

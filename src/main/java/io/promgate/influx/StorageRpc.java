@@ -68,6 +68,7 @@ public final class StorageRpc {
   private final String address;
   private final ChunkedQueryReader.Handler handler;
   private final WriteStream<?> flow;
+  private final java.util.function.Supplier<Future<Void>> beforeSeries;
   private final Promise<Void> done = Promise.promise();
   private NetSocket socket;
   private boolean cancelled;
@@ -86,7 +87,9 @@ public final class StorageRpc {
   private int msgEnd;
   private long messageLeft = -1; // -1: at a message boundary
   private long ungranted;
-  private boolean paused;
+  private boolean paused; // waiting for the client's socket to drain, or held by beforeSeries
+  private boolean waitingForDrain;
+  private boolean holding;
 
   // points of the current frame
   private long[] times = new long[2048];
@@ -97,19 +100,24 @@ public final class StorageRpc {
   private String[] tagValues = new String[16];
   private long points;
 
-  private StorageRpc(String address, ChunkedQueryReader.Handler handler, WriteStream<?> flow) {
+  private StorageRpc(String address, ChunkedQueryReader.Handler handler, WriteStream<?> flow,
+      java.util.function.Supplier<Future<Void>> beforeSeries) {
     this.address = address;
     this.handler = handler;
     this.flow = flow;
+    this.beforeSeries = beforeSeries;
   }
 
   /**
    * Starts {@code request} on the storage service at {@code host:port}; {@code handler} gets the
-   * answer as it arrives (exceptions it throws end the read and fail {@link #done()}).
+   * answer as it arrives (exceptions it throws end the read and fail {@link #done()}). {@code
+   * beforeSeries} (may be null) is asked before each series frame and before the end: a future it
+   * returns holds the read (as back-pressure does) until it completes, so the caller can read
+   * more of the previous series in between.
    */
   static StorageRpc start(NetClient client, String host, int port, StoragePb.ReadRequest request,
-      ChunkedQueryReader.Handler handler, WriteStream<?> flow) {
-    StorageRpc r = new StorageRpc(host + ":" + port, handler, flow);
+      ChunkedQueryReader.Handler handler, WriteStream<?> flow, java.util.function.Supplier<Future<Void>> beforeSeries) {
+    StorageRpc r = new StorageRpc(host + ":" + port, handler, flow, beforeSeries);
     client.connect(port, host).onComplete(ar -> {
       if (ar.failed()) {
         r.fail(unreachable(r.address, ar.cause()));
@@ -138,7 +146,7 @@ public final class StorageRpc {
     return points;
   }
 
-  /** Stops the read: the connection is closed, which ends it on InfluxDB's side. */
+  /** Stops the read for the caller; what InfluxDB still sends is dropped (see {@link #fail}). */
   public void cancel() {
     cancelled = true;
     fail(new StorageException(StorageException.Kind.UNAVAILABLE, "storage read cancelled"));
@@ -182,6 +190,7 @@ public final class StorageRpc {
 
   private void receive(Buffer b) {
     if (done.future().isComplete()) {
+      drain(b);
       return;
     }
     try {
@@ -337,6 +346,9 @@ public final class StorageRpc {
         throw malformed("a frame running past its message");
       }
       if ((key >>> 3) == 1) {
+        if (bodyLength > 0 && msg[p] == 0x0a && hold()) {
+          break; // this series frame is read when the hold ends
+        }
         frame(p, (int) bodyLength);
       }
       msgStart = p + (int) bodyLength;
@@ -351,22 +363,53 @@ public final class StorageRpc {
   }
 
   private void pause() {
+    waitingForDrain = true;
     paused = true;
     flow.drainHandler(v -> {
-      if (done.future().isComplete()) {
-        return;
-      }
-      paused = false;
-      try {
-        parse();
-        grant();
-        if (remoteClosed && !paused) { // all parsable was parsed: whatever is left is cut off
-          finish();
-        }
-      } catch (RuntimeException e) {
-        fail(e);
+      // A drain handler stays registered: only the pause that set it may end here, not a hold.
+      if (waitingForDrain) {
+        waitingForDrain = false;
+        resume();
       }
     });
+  }
+
+  /** Asks {@link #beforeSeries}; true when the read is now held until its future completes. */
+  private boolean hold() {
+    if (beforeSeries == null) {
+      return false;
+    }
+    Future<Void> wait = beforeSeries.get();
+    if (wait == null) {
+      return false;
+    }
+    holding = true;
+    paused = true;
+    wait.onComplete(ar -> {
+      holding = false;
+      if (ar.failed()) {
+        fail(ar.cause());
+      } else {
+        resume();
+      }
+    });
+    return true;
+  }
+
+  private void resume() {
+    if (done.future().isComplete() || holding || waitingForDrain) {
+      return;
+    }
+    paused = false;
+    try {
+      parse();
+      grant();
+      if (remoteClosed && !paused) { // all parsable was parsed: whatever is left is cut off
+        finish();
+      }
+    } catch (RuntimeException e) {
+      fail(e);
+    }
   }
 
   /** One {@code Frame}: a oneof of series (1), float (2), integer (3) or unsigned (4) points. */
@@ -654,14 +697,59 @@ public final class StorageRpc {
       fail(malformed("the stream ended inside a message"));
       return;
     }
+    if (hold()) {
+      return; // the last series is read on first; the hold's end finishes
+    }
     if (done.tryComplete() && socket != null) {
+      socket.close(); // InfluxDB ended the stream: closing now is safe
+    }
+  }
+
+  /**
+   * Ends the read for the caller. The connection is not closed while InfluxDB is still sending:
+   * InfluxDB 1.6.7's storage service panics — and influxd exits — when its reader goes away
+   * mid-read (a double close of its cursor after the failed send). So the rest of the answer is
+   * received and dropped ({@link #drain}) and the connection closed after InfluxDB ended it.
+   */
+  private void fail(Throwable t) {
+    if (!done.tryFail(t) || socket == null) {
+      return;
+    }
+    if (remoteClosed) {
+      socket.close();
+      return;
+    }
+    msgStart = msgEnd = 0;
+    messageLeft = -1;
+    try {
+      grantAll();
+    } catch (RuntimeException e) {
       socket.close();
     }
   }
 
-  private void fail(Throwable t) {
-    if (done.tryFail(t) && socket != null) {
-      socket.close();
+  /** After the read ended for the caller: take frames in (pings answered), drop the data, close at the end. */
+  private void drain(Buffer b) {
+    if (socket == null) {
+      return;
+    }
+    try {
+      append(b);
+      frames();
+      msgStart = msgEnd = 0;
+      grantAll();
+      if (remoteClosed) {
+        socket.close();
+      }
+    } catch (RuntimeException e) {
+      socket.close(); // the stream itself is unreadable: nothing better is left
+    }
+  }
+
+  private void grantAll() {
+    if (ungranted > 0 && !remoteClosed) {
+      socket.write(header(WINDOW_UPDATE, 0, ungranted));
+      ungranted = 0;
     }
   }
 

@@ -327,6 +327,7 @@ public final class Metrics {
     public final Counter samples;
     public final Counter influxQueries;
     public final Counter storageReads;
+    public final Counter storageReadOns;
     public final Counter sortBufferedSamples;
     public final Counter aborted;
     public final Timer duration;
@@ -351,6 +352,8 @@ public final class Metrics {
           counter(r, "promgate.remote_read.influxdb_queries", "InfluxQL statements run against InfluxDB for remote read.");
       storageReads = counter(r, "promgate.remote_read.influxdb_storage_reads",
           "Reads on InfluxDB's storage service (remote_read.influxdb_storage_address) for remote read.");
+      storageReadOns = counter(r, "promgate.remote_read.influxdb_storage_short_series",
+          "Series InfluxDB's storage service stopped short of their count, read on from their last sample.");
       sortBufferedSamples =
           counter(
               r,

@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
+import java.util.function.Supplier;
 
 /**
  * Answers one remote-read request in two phases.
@@ -258,7 +259,7 @@ final class ReadExecution {
     if (request.type() == ResponseType.SAMPLES) {
       SeriesStreamer s = SeriesStreamer.asTheyCome(idx, encoder, external);
       Future<Void> read = idx.storage != null
-          ? rpc(idx, Fields.VALUE, false, null, s, true)
+          ? rpc(idx, Fields.VALUE, false, null, s, true, readOn(idx, s))
           : run(idx.influxQuery.select(idx.from(), null), s, true);
       return read.map(v -> {
         s.end();
@@ -278,7 +279,8 @@ final class ReadExecution {
         SeriesStreamer s = SeriesStreamer.inLabelOrder(idx, encoder, external, group, from, to, cap);
         Future<Void> read;
         if (idx.storage != null) {
-          read = rpc(idx, Fields.VALUE, false, groups.size() == 1 ? null : groupSeries(idx, from, to), s, true);
+          read = rpc(idx, Fields.VALUE, false, groups.size() == 1 ? null : groupSeries(idx, from, to), s, true,
+              readOn(idx, s));
         } else {
           read = run(groups.size() == 1 ? idx.influxQuery.select(idx.from(), null) : groupStatement(idx, from, to), s, true);
         }
@@ -414,16 +416,87 @@ final class ReadExecution {
     return s.done();
   }
 
-  /** One read on InfluxDB's storage service; {@code series} (may be null) narrows it to a group. */
   private Future<Void> rpc(QueryIndex idx, Fields fields, boolean count, List<String[]> series,
       ChunkedQueryReader.Handler handler, boolean toClient) {
+    return rpc(idx, fields, count, series, handler, toClient, null);
+  }
+
+  /** One read on InfluxDB's storage service; {@code series} (may be null) narrows it to a group. */
+  private Future<Void> rpc(QueryIndex idx, Fields fields, boolean count, List<String[]> series,
+      ChunkedQueryReader.Handler handler, boolean toClient, Supplier<Future<Void>> beforeSeries) {
+    return rpc(idx.storage, fields, count, series, handler, toClient, beforeSeries);
+  }
+
+  private Future<Void> rpc(StoragePredicate predicate, Fields fields, boolean count, List<String[]> series,
+      ChunkedQueryReader.Handler handler, boolean toClient, Supplier<Future<Void>> beforeSeries) {
     if (cancelled) {
       return Future.failedFuture(new IllegalStateException("client went away"));
     }
     metrics.storageReads.increment();
-    StorageRpc s = influx.storageRead(limits.influxdbStorageHost(), limits.influxdbStoragePort(), idx.storage, fields,
-        count, series, handler, toClient ? response : null);
-    cancelCurrent = s::cancel;
-    return s.done();
+    StorageRpc s = influx.storageRead(limits.influxdbStorageHost(), limits.influxdbStoragePort(), predicate, fields,
+        count, series, handler, toClient ? response : null, beforeSeries);
+    Runnable outer = cancelCurrent;
+    cancelCurrent = outer == null ? s::cancel : () -> {
+      s.cancel();
+      outer.run();
+    };
+    return s.done().onComplete(ar -> cancelCurrent = outer);
+  }
+
+  /**
+   * Before the next series (and the end) of a storage read: if the series just read delivered
+   * fewer samples than counted, read it on from its last sample, and again while that brings more
+   * (InfluxDB 1.6.7's storage service can stop a series at a multiple of 1,000 points; see {@link
+   * SeriesStreamer#shortTarget}). A read on that brings nothing ends it: a point stored with both
+   * fields counts twice but is one sample, and data may have been deleted since it was counted.
+   */
+  private Supplier<Future<Void>> readOn(QueryIndex idx, SeriesStreamer s) {
+    return () -> {
+      SeriesEntry e = s.shortTarget();
+      if (e == null) {
+        return null;
+      }
+      metrics.storageReadOns.increment();
+      long before = e.received;
+      String[] series = new String[1 + e.stored.length];
+      series[0] = e.measurement;
+      System.arraycopy(e.stored, 0, series, 1, e.stored.length);
+      ChunkedQueryReader.Handler same = new ChunkedQueryReader.Handler() {
+        private boolean mine;
+
+        @Override
+        public void series(String m, String[] k, String[] v, int n, String[] c, int cn) {
+          mine = m.equals(e.measurement) && sameTags(e.stored, k, v, n); // the predicate also lets supersets through
+        }
+
+        @Override
+        public void row(ChunkedQueryReader.Row row) {
+          if (mine) {
+            s.row(row);
+          }
+        }
+      };
+      return rpc(idx.storage.from(e.lastTime + 1), Fields.VALUE, false, List.<String[]>of(series), same, true, null)
+          .map(v -> {
+            if (e.received == before) {
+              s.noMore(e);
+            }
+            return null;
+          });
+    };
+  }
+
+  private static boolean sameTags(String[] stored, String[] keys, String[] values, int n) {
+    int j = 0;
+    for (int i = 0; i < n; i++) {
+      if (values[i].isEmpty()) {
+        continue;
+      }
+      if (j + 1 >= stored.length || !stored[j].equals(keys[i]) || !stored[j + 1].equals(values[i])) {
+        return false;
+      }
+      j += 2;
+    }
+    return j == stored.length;
   }
 }

@@ -24,6 +24,11 @@ final class SeriesEntry {
   long[] specials;
   int specialCount;
   int specialNext;
+  /** Samples passed on so far, and the last one's time: a short series is read on from there. */
+  long received;
+  long lastTime = Long.MIN_VALUE;
+  /** A read on from {@link #lastTime} brought nothing more: what came is all there is. */
+  boolean complete;
 
   SeriesEntry(String measurement, String[] stored, Labels labels) {
     this.measurement = measurement;

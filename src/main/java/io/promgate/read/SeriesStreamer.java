@@ -161,6 +161,8 @@ final class SeriesStreamer implements ChunkedQueryReader.Handler {
 
   /** One sample of the target series: to the encoder, or to its buffer while it waits its turn. */
   private void put(long t, long bits) {
+    target.received++;
+    target.lastTime = t;
     if (target == buffering) {
       if (bufferedNow >= bufferLimit) {
         throw new IllegalStateException(
@@ -173,6 +175,26 @@ final class SeriesStreamer implements ChunkedQueryReader.Handler {
       encoder.sample(t, bits);
     }
     samples++;
+  }
+
+  /**
+   * The series being read if it has delivered fewer samples than the first phase counted and has
+   * not been read on to its end yet; else null. InfluxDB 1.6.7's storage service can stop a
+   * series early at a multiple of 1,000 points (its array cursors; InfluxQL is not affected), so
+   * before the next series the caller reads this one on from its last sample.
+   */
+  SeriesEntry shortTarget() {
+    SeriesEntry e = target;
+    if (e == null || e.complete) {
+      return null;
+    }
+    long expected = e.samples; // value and value_bits points (a point with both counts twice)
+    return e.received < expected ? e : null;
+  }
+
+  /** The read on from the last sample of {@link #shortTarget()} added nothing: it is complete. */
+  void noMore(SeriesEntry e) {
+    e.complete = true;
   }
 
   /** The target series ended: its specials after its last value follow. */

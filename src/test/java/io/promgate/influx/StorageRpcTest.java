@@ -192,6 +192,48 @@ class StorageRpcTest {
     assertTrue(se.getMessage().startsWith("InfluxDB unreachable at 127.0.0.1:" + free + " (storage service): "), se.getMessage());
   }
 
+  /**
+   * influxd 1.6.7 panics and exits when a storage reader disconnects mid-read of TSM-resident
+   * data (the test InfluxDB snapshots its cache at 1 MiB, so most of this is in TSM files); a
+   * cancelled read must drain the rest instead. Closing the connection here kills influxd (checked
+   * by hand: this test then fails). Enough data that InfluxDB is still sending when the read is
+   * cancelled at its first row.
+   */
+  @Test
+  void cancel_midRead_drainsAndInfluxdStaysUp() throws Exception {
+    StringBuilder lp = new StringBuilder();
+    for (int s = 0; s < 40; s++) {
+      for (int i = 0; i < 5000; i++) {
+        lp.append("big,__name__=big,s=s").append(s).append(" value=").append(i).append(' ').append(1_000_000 + i * 15_000L)
+            .append('\n');
+      }
+      influx.write(db, lp.toString());
+      lp.setLength(0);
+    }
+    java.util.concurrent.CompletableFuture<StorageRpc> rpc = new java.util.concurrent.CompletableFuture<>();
+    int[] rows = {0};
+    ChunkedQueryReader.Handler cancelling = new ChunkedQueryReader.Handler() {
+      @Override
+      public void series(String m, String[] k, String[] v, int n, String[] c, int cn) {}
+
+      @Override
+      public void row(ChunkedQueryReader.Row row) {
+        if (rows[0]++ == 0) {
+          rpc.join().cancel();
+        }
+      }
+    };
+    StoragePredicate p = StoragePredicate.of(db, "", List.of(Matcher.of(Type.EQ, "__name__", "big")), 0, Long.MAX_VALUE / 2);
+    rpc.complete(client.storageRead(host, port, p, Fields.VALUE, false, null, cancelling, null));
+    ExecutionException e = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class,
+        () -> rpc.join().done().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS));
+    assertEquals("storage read cancelled", e.getCause().getMessage());
+    Thread.sleep(3000); // InfluxDB finishes sending what is drained (200,000 points)
+    assertTrue(influx.ping(), "influxd died after a cancelled storage read");
+    assertEquals(List.of("series http_total __name__=http_total code=200 [time,value]", "1000 5.0"),
+        read(List.of(Matcher.of(Type.EQ, "code", "200")), 0, 100_000, Fields.VALUE, false));
+  }
+
   // ---- hostile wire: a fake server answering garbage
 
   private static String failureFrom(Buffer answer) throws Exception {

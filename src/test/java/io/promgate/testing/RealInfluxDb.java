@@ -160,6 +160,8 @@ public final class RealInfluxDb {
       dir = "%1$s/data"
       wal-dir = "%1$s/wal"
       query-log-enabled = false
+      # small snapshots put test data into TSM files soon (the storage service reads both)
+      cache-snapshot-memory-size = "1m"
 
     [monitor]
       store-enabled = false
