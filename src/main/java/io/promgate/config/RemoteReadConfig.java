@@ -10,7 +10,7 @@ package io.promgate.config;
  * 2.x's v1 API) costs InfluxDB, the bottleneck of every read, about 30% less CPU than JSON; {@code
  * json} is for servers that refuse it. Either way the answer is decoded by its Content-Type.
  *
- * <p>{@code influxdb_storage_address}: {@code host:port} of InfluxDB 1.5/1.6's storage service
+ * <p>{@code influxdb_storage_address}: {@code host:port} of InfluxDB 1.6's storage service
  * (its {@code [ifql]} section: {@code enabled = true}, {@code bind-address}). When set, reads go
  * there instead of to InfluxQL: the same answers at a fraction of InfluxDB's CPU. That service
  * has no authentication; keep it on a loopback or private address. Empty (the default): InfluxQL.

@@ -240,7 +240,7 @@ public final class InfluxClient implements AutoCloseable {
   }
 
   /**
-   * Starts a read on InfluxDB 1.5/1.6's storage service at {@code host:port} (its {@code [ifql]
+   * Starts a read on InfluxDB 1.6's storage service at {@code host:port} (its {@code [ifql]
    * bind-address}); the request is made for this client's database and retention policy by
    * {@link StoragePredicate}. While {@code flow}'s write queue is full the answer waits.
    */

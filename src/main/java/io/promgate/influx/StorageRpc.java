@@ -11,7 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /**
- * One read from InfluxDB 1.5/1.6's storage service: the streaming read InfluxDB serves on its
+ * One read from InfluxDB 1.6's storage service: the streaming read InfluxDB serves on its
  * {@code [ifql] bind-address} for its Flux/IFQL prototypes, one level below InfluxQL. It hands out
  * the stored points as packed arrays straight from the storage engine's cursors, series after
  * series, which costs InfluxDB a fraction of answering the same read in InfluxQL and, unlike

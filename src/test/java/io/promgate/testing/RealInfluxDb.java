@@ -203,7 +203,7 @@ public final class RealInfluxDb {
   public String storageAddress() {
     if (storageAddress == null) {
       throw new IllegalStateException("InfluxDB's storage service address is unknown: set " + STORAGE_ENV
-          + "=host:port of its [ifql] bind-address (InfluxDB 1.5/1.6)");
+          + "=host:port of its [ifql] bind-address (InfluxDB 1.6)");
     }
     return storageAddress;
   }
