@@ -55,7 +55,7 @@ java "-Xmx${HEAP}" -jar target/quarkus-app/quarkus-run.jar --config.file="$DIR/p
 GPID=$!
 pids+=($GPID)
 GURL="http://127.0.0.1:${GPORT}"
-wait_http "$GURL/-/ready" 60
+wait_http "$GURL/-/ready" 180 || { cat "$DIR/promgate.log" >&2; exit 1; }
 READERS="influxdb-own promgate-samples promgate-chunks"
 if [[ ${INFLUXQL:-0} == 1 ]]; then
   java "-Xmx${HEAP}" -jar target/quarkus-app/quarkus-run.jar --config.file="$DIR/promgate-influxql.yml" \
