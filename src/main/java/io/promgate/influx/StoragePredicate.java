@@ -138,29 +138,23 @@ public final class StoragePredicate {
   }
 
   private static Node marker(String key) {
-    return Node.newBuilder()
-        .setNodeType(Node.Type.COMPARISON_EXPRESSION)
-        .setComparison(Node.Comparison.REGEX)
-        .addChildren(tagRef(key))
-        .addChildren(Node.newBuilder().setNodeType(Node.Type.LITERAL).setRegexValue("^" + TagValues.MARKER))
-        .build();
+    return comparison(Node.Comparison.REGEX, key, Node.newBuilder().setRegexValue("^" + TagValues.MARKER));
   }
 
   private static Node regex(Node.Comparison op, String key, String re) {
-    return Node.newBuilder()
-        .setNodeType(Node.Type.COMPARISON_EXPRESSION)
-        .setComparison(op)
-        .addChildren(tagRef(key))
-        .addChildren(Node.newBuilder().setNodeType(Node.Type.LITERAL).setRegexValue("^(?:" + re + ")$"))
-        .build();
+    return comparison(op, key, Node.newBuilder().setRegexValue("^(?:" + re + ")$"));
   }
 
   private static Node compare(Node.Comparison op, String key, String value) {
+    return comparison(op, key, Node.newBuilder().setStringValue(value));
+  }
+
+  private static Node comparison(Node.Comparison op, String key, Node.Builder literal) {
     return Node.newBuilder()
         .setNodeType(Node.Type.COMPARISON_EXPRESSION)
         .setComparison(op)
         .addChildren(tagRef(key))
-        .addChildren(Node.newBuilder().setNodeType(Node.Type.LITERAL).setStringValue(value))
+        .addChildren(literal.setNodeType(Node.Type.LITERAL))
         .build();
   }
 

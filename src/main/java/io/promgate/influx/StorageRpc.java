@@ -196,16 +196,11 @@ public final class StorageRpc {
     try {
       append(b);
       frames();
-      if (!paused) {
-        parse();
-        grant();
-      }
-      if (remoteClosed && !paused) { // all parsable was parsed: whatever is left is cut off
-        finish();
-      }
     } catch (RuntimeException e) {
       fail(e);
+      return;
     }
+    proceed();
   }
 
   private void append(Buffer b) {
@@ -401,9 +396,16 @@ public final class StorageRpc {
       return;
     }
     paused = false;
+    proceed();
+  }
+
+  /** Parses what can be parsed now, gives the window back, and ends the read at InfluxDB's end. */
+  private void proceed() {
     try {
-      parse();
-      grant();
+      if (!paused) {
+        parse();
+        grant();
+      }
       if (remoteClosed && !paused) { // all parsable was parsed: whatever is left is cut off
         finish();
       }
@@ -506,46 +508,14 @@ public final class StorageRpc {
       int field = (int) (key >>> 3);
       int wire = (int) (key & 7);
       if (field == 1) {
-        if (wire == 2) {
-          long n = varintIn(p, end);
-          p += varintLength;
-          int e = checkedEnd(p, n, end);
-          if ((e - p) % 8 != 0) {
-            throw malformed("packed timestamps of " + (e - p) + " bytes");
-          }
-          times = room(times, nt + (e - p) / 8);
-          for (; p < e; p += 8) {
-            times[nt++] = getLongLE(msg, p);
-          }
-        } else if (wire == 1) {
-          checkedEnd(p, 8, end);
-          times = room(times, nt + 1);
-          times[nt++] = getLongLE(msg, p);
-          p += 8;
-        } else {
-          throw malformed("timestamps with wire type " + wire);
-        }
+        times = fixed64s(times, nt, p, end, wire, "timestamps");
+        nt = fixedCount;
+        p = fixedEnd;
       } else if (field == 2) {
         if (type == 2) { // doubles: fixed 64
-          if (wire == 2) {
-            long n = varintIn(p, end);
-            p += varintLength;
-            int e = checkedEnd(p, n, end);
-            if ((e - p) % 8 != 0) {
-              throw malformed("packed values of " + (e - p) + " bytes");
-            }
-            values = room(values, nv + (e - p) / 8);
-            for (; p < e; p += 8) {
-              values[nv++] = getLongLE(msg, p);
-            }
-          } else if (wire == 1) {
-            checkedEnd(p, 8, end);
-            values = room(values, nv + 1);
-            values[nv++] = getLongLE(msg, p);
-            p += 8;
-          } else {
-            throw malformed("float values with wire type " + wire);
-          }
+          values = fixed64s(values, nv, p, end, wire, "float values");
+          nv = fixedCount;
+          p = fixedEnd;
         } else { // int64 / uint64: varints
           if (wire == 2) {
             long n = varintIn(p, end);
@@ -599,6 +569,37 @@ public final class StorageRpc {
     points += nt;
   }
 
+  private int fixedCount;
+  private int fixedEnd;
+
+  /**
+   * 64-bit little-endian values at {@code p}, packed (wire type 2) or one (wire type 1), appended
+   * to {@code a} after its first {@code n}; the new count is left in {@link #fixedCount} and the
+   * position after them in {@link #fixedEnd}.
+   */
+  private long[] fixed64s(long[] a, int n, int p, int end, int wire, String what) {
+    int e;
+    if (wire == 2) {
+      long len = varintIn(p, end);
+      p += varintLength;
+      e = checkedEnd(p, len, end);
+      if ((e - p) % 8 != 0) {
+        throw malformed("packed " + what + " of " + (e - p) + " bytes");
+      }
+    } else if (wire == 1) {
+      e = checkedEnd(p, 8, end);
+    } else {
+      throw malformed(what + " with wire type " + wire);
+    }
+    a = room(a, n + (e - p) / 8);
+    for (; p < e; p += 8) {
+      a[n++] = getLongLE(msg, p);
+    }
+    fixedCount = n;
+    fixedEnd = e;
+    return a;
+  }
+
   private static long[] room(long[] a, int n) {
     if (n <= a.length) {
       return a;
@@ -638,27 +639,22 @@ public final class StorageRpc {
 
   /** A varint in the payload bytes at {@code p}; -1 if it is not all there yet. */
   private long varint(int p) {
-    long v = 0;
-    for (int i = 0; i < 10; i++) {
-      if (p + i >= msgEnd) {
-        return -1;
-      }
-      byte b = msg[p + i];
-      v |= (long) (b & 0x7f) << (7 * i);
-      if (b >= 0) {
-        varintLength = i + 1;
-        return v;
-      }
-    }
-    throw malformed("a varint longer than 10 bytes");
+    return varint(p, msgEnd, false);
   }
 
   /** A varint that must end before {@code end}. */
   private long varintIn(int p, int end) {
+    return varint(p, end, true);
+  }
+
+  private long varint(int p, int end, boolean mustBeThere) {
     long v = 0;
     for (int i = 0; i < 10; i++) {
       if (p + i >= end) {
-        throw malformed("a varint cut off");
+        if (mustBeThere) {
+          throw malformed("a varint cut off");
+        }
+        return -1;
       }
       byte b = msg[p + i];
       v |= (long) (b & 0x7f) << (7 * i);
