@@ -43,6 +43,7 @@ final class SamplesEncoder implements ResultEncoder {
   private final SnappyStreamWriter out;
   private final List<Plan> plans;
   private final byte[] scratch = new byte[64];
+  private byte[] labels = new byte[1024];
   private int width;
   private int sampleSize;
   private long remaining;
@@ -74,12 +75,7 @@ final class SamplesEncoder implements ResultEncoder {
   }
 
   static long labelsSize(SeriesEntry e) {
-    long size = 0;
-    for (int i = 0; i < e.labels.size(); i++) {
-      int msg = Proto.labelSize(utf8Length(e.labels.name(i)), utf8Length(e.labels.value(i)));
-      size += 1 + Proto.varintSize(msg) + msg;
-    }
-    return size;
+    return Proto.labelsSize(1, e.labels);
   }
 
   /** Samples InfluxDB returned beyond the counted ones, left out of the answer. */
@@ -100,13 +96,17 @@ final class SamplesEncoder implements ResultEncoder {
 
   @Override
   public void beginSeries(SeriesEntry e) {
-    byte[] labels = Proto.labels(1, e.labelArray(), e.labels.size());
-    long size = labels.length + e.samples * sampleSize;
+    int labelsSize = Proto.labelsSize(1, e.labels);
+    if (labels.length < labelsSize) {
+      labels = new byte[Math.max(labelsSize, 2 * labels.length)];
+    }
+    Proto.putLabels(labels, 0, 1, e.labels);
+    long size = labelsSize + e.samples * sampleSize;
     int pos = 0;
     scratch[pos++] = (byte) Proto.key(1, Proto.LEN);
     pos = Proto.putVarint(scratch, pos, size);
     out.write(scratch, 0, pos);
-    out.write(labels, 0, labels.length);
+    out.write(labels, 0, labelsSize);
     remaining = e.samples;
   }
 
@@ -172,26 +172,5 @@ final class SamplesEncoder implements ResultEncoder {
   @Override
   public void finish() {
     out.finish();
-  }
-
-  static int utf8Length(String s) {
-    int n = s.length();
-    int len = n;
-    for (int i = 0; i < n; i++) {
-      char c = s.charAt(i);
-      if (c >= 0x80) {
-        if (c < 0x800) {
-          len += 1;
-        } else if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(s.charAt(i + 1))) {
-          len += 2; // 4 bytes for the pair's 2 chars
-          i++;
-        } else if (Character.isSurrogate(c)) {
-          // a lone surrogate: String.getBytes writes '?', one byte
-        } else {
-          len += 2;
-        }
-      }
-    }
-    return len;
   }
 }

@@ -182,8 +182,39 @@ class EncodersTest {
   @Test
   void utf8Length_matchesTheEncoder() {
     for (String s : new String[] {"", "abc", "ü", "✓", "𝄞", "a\uD800b", "\uDC00", "\uFFFF\uE000"}) {
-      assertEquals(s.getBytes(java.nio.charset.StandardCharsets.UTF_8).length, SamplesEncoder.utf8Length(s), s);
+      assertEquals(s.getBytes(java.nio.charset.StandardCharsets.UTF_8).length, Proto.utf8Length(s), s);
     }
+  }
+
+  @Test
+  void putUtf8_matchesGetBytes() {
+    for (String s : new String[] {"", "abc", "ü", "\u07ff\u0800", "✓", "𝄞", "a\uD800b", "\uDC00", "\uFFFF\uE000", "x\uDBFF\uDFFF"}) {
+      byte[] b = new byte[4 * s.length() + 2];
+      int end = Proto.putUtf8(b, 1, s);
+      assertArrayEquals(s.getBytes(java.nio.charset.StandardCharsets.UTF_8), java.util.Arrays.copyOfRange(b, 1, end), s);
+    }
+  }
+
+  @Test
+  void putLabels_multiByteAndLongValues_sameBytesAsTheGeneratedEncoder() {
+    Labels l = Labels.of("__name__", "up", "a", "ü ✓ 𝄞", "b", "x".repeat(200), "z", "\u07ff\u0800\uffff");
+    byte[] b = new byte[Proto.labelsSize(1, l) + 3];
+    int end = Proto.putLabels(b, 2, 1, l);
+    assertEquals(2 + Proto.labelsSize(1, l), end);
+    Remote.TimeSeries.Builder ts = Remote.TimeSeries.newBuilder();
+    for (int i = 0; i < l.size(); i++) {
+      ts.addLabels(Remote.Label.newBuilder().setName(l.name(i)).setValue(l.value(i)));
+    }
+    // TimeSeries{labels=1} with no samples is exactly the repeated field
+    assertArrayEquals(ts.build().toByteArray(), java.util.Arrays.copyOfRange(b, 2, end));
+  }
+
+  @Test
+  void putLabels_loneSurrogate_becomesAQuestionMarkAsInGetBytes() throws Exception {
+    Labels l = Labels.of("a", "x\uD800y");
+    byte[] b = new byte[Proto.labelsSize(1, l)];
+    assertEquals(b.length, Proto.putLabels(b, 0, 1, l));
+    assertEquals("x?y", Remote.TimeSeries.parseFrom(b).getLabels(0).getValue());
   }
 
   // ---- STREAMED_XOR_CHUNKS
