@@ -34,7 +34,8 @@ import org.xerial.snappy.Snappy;
  *       generated builders for {@code ReadResponse/QueryResult/TimeSeries/Sample}, {@code
  *       toByteArray}, snappy-java {@code compress} — what Prometheus itself does, in Java;
  *   <li>{@code chunked}: {@link ChunkedEncoder} + {@link XorChunk} (frames with CRC32C) vs {@code
- *       chunkedNaive}: a bit-at-a-time XOR writer that follows {@code xor.go} line by line, and
+ *       chunkedNaive}: {@link ReferenceXorChunk} (test sources: {@code xor.go} step by step over a
+ *       bit-at-a-time writer, the reference {@code XorChunkTest} holds {@link XorChunk} to) and
  *       generated {@code Chunk/ChunkedSeries/ChunkedReadResponse} builders per frame;
  *   <li>{@code xorChunks} vs {@code xorChunksNaive}: the XOR chunks alone, no framing.
  * </ul>
@@ -70,7 +71,7 @@ public class ReadEncodeBenchmark {
   private List<SeriesEntry> series; // in label order, as the chunked response needs
   private long[][] timestamps;
   private long[][] bits;
-  private double[][] values; // the same values as doubles, the naive side's input
+  private double[][] values; // the same values as doubles, what the naive SAMPLES side builds from
   private long startMs;
   private long endMs;
   private final CopySink sink = new CopySink();
@@ -191,8 +192,8 @@ public class ReadEncodeBenchmark {
       long left = budget;
       List<Remote.Chunk> chunks = new ArrayList<>();
       long[] t = timestamps[s];
-      double[] v = values[s];
-      NaiveXorChunk chunk = new NaiveXorChunk();
+      long[] v = bits[s];
+      ReferenceXorChunk chunk = new ReferenceXorChunk();
       for (int i = 0; i < t.length; i++) {
         chunk.append(t[i], v[i]);
         if (chunk.count == XorChunk.MAX_SAMPLES || i == t.length - 1) {
@@ -203,7 +204,7 @@ public class ReadEncodeBenchmark {
               .setData(ByteString.copyFrom(chunk.bytes()))
               .build();
           chunks.add(c);
-          chunk = new NaiveXorChunk();
+          chunk = new ReferenceXorChunk();
           left -= c.getSerializedSize();
           if (left <= 0 || i == t.length - 1) {
             byte[] msg = Remote.ChunkedReadResponse.newBuilder()
@@ -261,12 +262,12 @@ public class ReadEncodeBenchmark {
     long n = 0;
     for (int s = 0; s < series.size(); s++) {
       long[] t = timestamps[s];
-      double[] v = values[s];
-      NaiveXorChunk chunk = new NaiveXorChunk();
+      long[] v = bits[s];
+      ReferenceXorChunk chunk = new ReferenceXorChunk();
       for (int i = 0; i < t.length; i++) {
         if (chunk.count == XorChunk.MAX_SAMPLES) {
           n += chunk.bytes().length;
-          chunk = new NaiveXorChunk();
+          chunk = new ReferenceXorChunk();
         }
         chunk.append(t[i], v[i]);
       }
@@ -288,129 +289,6 @@ public class ReadEncodeBenchmark {
     }
     enc.endQuery();
     enc.finish();
-  }
-
-  /**
-   * An XOR chunk the obvious way: {@code tsdb/chunkenc/xor.go}'s {@code Append} and {@code
-   * xorWrite} step by step, over a bit writer that sets one bit at a time in a growing array.
-   */
-  static final class NaiveXorChunk {
-    private final NaiveBits out = new NaiveBits();
-    int count;
-    long minTime;
-    long t;
-    private long tDelta;
-    private long v;
-    private int leading = 0xff;
-    private int trailing;
-
-    NaiveXorChunk() {
-      out.writeBits(0, 16); // the sample count, filled in by bytes()
-    }
-
-    void append(long ts, double value) {
-      long bits = Double.doubleToRawLongBits(value);
-      if (count == 0) {
-        writeUvarint((ts << 1) ^ (ts >> 63)); // Go's PutVarint: zig-zag
-        out.writeBits(bits, 64);
-        minTime = ts;
-      } else if (count == 1) {
-        tDelta = ts - t;
-        writeUvarint(tDelta);
-        writeValue(bits);
-      } else {
-        long delta = ts - t;
-        long dod = delta - tDelta;
-        if (dod == 0) {
-          out.writeBit(false);
-        } else if (fits(dod, 14)) {
-          out.writeBits(0b10, 2);
-          out.writeBits(dod, 14);
-        } else if (fits(dod, 17)) {
-          out.writeBits(0b110, 3);
-          out.writeBits(dod, 17);
-        } else if (fits(dod, 20)) {
-          out.writeBits(0b1110, 4);
-          out.writeBits(dod, 20);
-        } else {
-          out.writeBits(0b1111, 4);
-          out.writeBits(dod, 64);
-        }
-        writeValue(bits);
-        tDelta = delta;
-      }
-      t = ts;
-      v = bits;
-      count++;
-    }
-
-    private static boolean fits(long x, int n) {
-      return x >= -((1L << (n - 1)) - 1) && x <= 1L << (n - 1);
-    }
-
-    private void writeValue(long bits) {
-      long delta = bits ^ v;
-      if (delta == 0) {
-        out.writeBit(false);
-        return;
-      }
-      out.writeBit(true);
-      int newLeading = Math.min(Long.numberOfLeadingZeros(delta), 31);
-      int newTrailing = Long.numberOfTrailingZeros(delta);
-      if (leading != 0xff && newLeading >= leading && newTrailing >= trailing) {
-        out.writeBit(false);
-        out.writeBits(delta >>> trailing, 64 - leading - trailing);
-        return;
-      }
-      leading = newLeading;
-      trailing = newTrailing;
-      out.writeBit(true);
-      out.writeBits(newLeading, 5);
-      int significant = 64 - newLeading - newTrailing;
-      out.writeBits(significant, 6);
-      out.writeBits(delta >>> newTrailing, significant);
-    }
-
-    private void writeUvarint(long x) {
-      while (Long.compareUnsigned(x, 0x80) >= 0) {
-        out.writeBits((x & 0x7f) | 0x80, 8);
-        x >>>= 7;
-      }
-      out.writeBits(x, 8);
-    }
-
-    byte[] bytes() {
-      byte[] b = out.toByteArray();
-      b[0] = (byte) (count >>> 8);
-      b[1] = (byte) count;
-      return b;
-    }
-  }
-
-  /** Bits, most significant first, one at a time into an array that doubles when full. */
-  static final class NaiveBits {
-    private byte[] bytes = new byte[16];
-    private int bits;
-
-    void writeBit(boolean one) {
-      if (bits / 8 == bytes.length) {
-        bytes = Arrays.copyOf(bytes, bytes.length * 2);
-      }
-      if (one) {
-        bytes[bits / 8] |= (byte) (0x80 >>> (bits % 8));
-      }
-      bits++;
-    }
-
-    void writeBits(long x, int n) {
-      for (int i = n - 1; i >= 0; i--) {
-        writeBit(((x >>> i) & 1) != 0);
-      }
-    }
-
-    byte[] toByteArray() {
-      return Arrays.copyOf(bytes, (bits + 7) / 8);
-    }
   }
 
   // ---- the workload
@@ -522,10 +400,10 @@ public class ReadEncodeBenchmark {
     for (int s = 0; s < SERIES; s++) {
       for (int from = 0; from < SAMPLES_PER_SERIES; from += XorChunk.MAX_SAMPLES) {
         xor.reset();
-        NaiveXorChunk naive = new NaiveXorChunk();
+        ReferenceXorChunk naive = new ReferenceXorChunk();
         for (int i = from; i < Math.min(from + XorChunk.MAX_SAMPLES, SAMPLES_PER_SERIES); i++) {
           xor.append(timestamps[s][i], bits[s][i]);
-          naive.append(timestamps[s][i], values[s][i]);
+          naive.append(timestamps[s][i], bits[s][i]);
         }
         check(Arrays.equals(Arrays.copyOf(xor.bytes(), xor.length()), naive.bytes()),
             "xorChunks: chunk at " + from + " of series " + s);
