@@ -19,12 +19,8 @@ final class Proto {
 
   /** Bytes of {@code v} as an unsigned varint (a negative int64 takes 10). */
   static int varintSize(long v) {
-    int n = 1;
-    while ((v & ~0x7FL) != 0) {
-      v >>>= 7;
-      n++;
-    }
-    return n;
+    // 7 bits per byte: ceil(significant bits / 7), at least 1; no loop, it runs once per sample.
+    return (70 - Long.numberOfLeadingZeros(v | 1)) / 7;
   }
 
   static int putVarint(byte[] b, int pos, long v) {

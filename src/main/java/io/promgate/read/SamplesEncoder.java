@@ -43,6 +43,14 @@ final class SamplesEncoder implements ResultEncoder {
   private final SnappyStreamWriter out;
   private final List<Plan> plans;
   private final byte[] scratch = new byte[64];
+  /**
+   * Samples gather here and go to the snappy writer 8 KiB at a time: handing it each 20-odd-byte
+   * sample on its own was a quarter of the encoder's time (ReadEncodeBenchmark, -prof stack);
+   * batched, the whole encoder ran 1.1-1.9x as fast in three same-run comparisons. Flushed before
+   * anything else is written, so the order of the bytes is unchanged.
+   */
+  private final byte[] batch = new byte[8192];
+  private int batchLength;
   private byte[] labels = new byte[1024];
   private int width;
   private int sampleSize;
@@ -85,6 +93,7 @@ final class SamplesEncoder implements ResultEncoder {
 
   @Override
   public void beginQuery(int index) {
+    flushBatch();
     Plan p = plans.get(index);
     width = p.timestampWidth();
     sampleSize = sampleFieldSize(width);
@@ -96,6 +105,7 @@ final class SamplesEncoder implements ResultEncoder {
 
   @Override
   public void beginSeries(SeriesEntry e) {
+    flushBatch();
     int labelsSize = Proto.labelsSize(1, e.labels);
     if (labels.length < labelsSize) {
       labels = new byte[Math.max(labelsSize, 2 * labels.length)];
@@ -117,12 +127,23 @@ final class SamplesEncoder implements ResultEncoder {
       return;
     }
     remaining--;
-    byte[] b = scratch;
-    b[0] = (byte) Proto.key(2, Proto.LEN);
-    b[1] = (byte) (sampleSize - 2);
-    b[2] = (byte) Proto.key(1, Proto.I64);
-    Proto.putFixed64(b, 3, valueBits);
-    out.write(b, 0, putTimestamp(b, 11, timestampMs, width));
+    if (batchLength + sampleSize > batch.length) {
+      flushBatch();
+    }
+    byte[] b = batch;
+    int p = batchLength;
+    b[p] = (byte) Proto.key(2, Proto.LEN);
+    b[p + 1] = (byte) (sampleSize - 2);
+    b[p + 2] = (byte) Proto.key(1, Proto.I64);
+    Proto.putFixed64(b, p + 3, valueBits);
+    batchLength = putTimestamp(b, p + 11, timestampMs, width);
+  }
+
+  private void flushBatch() {
+    if (batchLength > 0) {
+      out.write(batch, 0, batchLength);
+      batchLength = 0;
+    }
   }
 
   /**
@@ -152,6 +173,7 @@ final class SamplesEncoder implements ResultEncoder {
 
   /** Fills {@code n >= sampleFieldSize} reserved bytes with one unknown length-delimited field. */
   private void pad(long n) {
+    flushBatch();
     int lenSize = 1;
     while (Proto.varintSize(n - PADDING_KEY_SIZE - lenSize) != lenSize) {
       lenSize++;
@@ -171,6 +193,7 @@ final class SamplesEncoder implements ResultEncoder {
 
   @Override
   public void finish() {
+    flushBatch();
     out.finish();
   }
 }
