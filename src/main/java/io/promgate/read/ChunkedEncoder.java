@@ -23,7 +23,8 @@ final class ChunkedEncoder implements ResultEncoder {
   private byte[] chunks = new byte[64 * 1024];
   private int chunksLength;
   private int chunksInFrame;
-  private byte[] labels;
+  private byte[] labels = new byte[1024];
+  private int labelsLength;
   private long frameBytesLeft;
   private long maxDataLength;
   private int queryIndex;
@@ -45,13 +46,17 @@ final class ChunkedEncoder implements ResultEncoder {
 
   @Override
   public void beginSeries(SeriesEntry e) {
-    labels = Proto.labels(1, e.labelArray(), e.labels.size());
-    long labelsSize = 0;
-    for (int i = 0; i < e.labels.size(); i++) {
-      labelsSize += Proto.labelSize(
-          SamplesEncoder.utf8Length(e.labels.name(i)), SamplesEncoder.utf8Length(e.labels.value(i)));
+    labelsLength = Proto.labelsSize(1, e.labels);
+    if (labels.length < labelsLength) {
+      labels = new byte[Math.max(labelsLength, 2 * labels.length)];
     }
-    maxDataLength = maxBytesInFrame - labelsSize;
+    Proto.putLabels(labels, 0, 1, e.labels);
+    // Prometheus subtracts each Label message's own size, without its key and length.
+    long labelMessages = 0;
+    for (int i = 0; i < e.labels.size(); i++) {
+      labelMessages += Proto.labelSize(Proto.utf8Length(e.labels.name(i)), Proto.utf8Length(e.labels.value(i)));
+    }
+    maxDataLength = maxBytesInFrame - labelMessages;
     frameBytesLeft = maxDataLength;
     chunk.reset();
     chunksLength = 0;
@@ -118,7 +123,7 @@ final class ChunkedEncoder implements ResultEncoder {
   }
 
   private void writeFrame() {
-    int seriesSize = labels.length + chunksLength;
+    int seriesSize = labelsLength + chunksLength;
     int tail = queryIndex != 0 ? 1 + Proto.varintSize(queryIndex) : 0;
     int messageSize = 1 + Proto.varintSize(seriesSize) + seriesSize + tail;
 
@@ -136,7 +141,7 @@ final class ChunkedEncoder implements ResultEncoder {
     }
     crc.reset();
     crc.update(h, msgStart, tailAt - msgStart);
-    crc.update(labels, 0, labels.length);
+    crc.update(labels, 0, labelsLength);
     crc.update(chunks, 0, chunksLength);
     crc.update(h, tailAt, p - tailAt);
     int c = (int) crc.getValue();
@@ -146,7 +151,7 @@ final class ChunkedEncoder implements ResultEncoder {
     h[crcAt + 3] = (byte) c;
 
     out.write(h, 0, tailAt);
-    out.write(labels, 0, labels.length);
+    out.write(labels, 0, labelsLength);
     out.write(chunks, 0, chunksLength);
     out.write(h, tailAt, p - tailAt);
     frames++;

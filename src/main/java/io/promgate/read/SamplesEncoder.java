@@ -43,6 +43,15 @@ final class SamplesEncoder implements ResultEncoder {
   private final SnappyStreamWriter out;
   private final List<Plan> plans;
   private final byte[] scratch = new byte[64];
+  /**
+   * Samples gather here and go to the snappy writer 8 KiB at a time: handing it each 20-odd-byte
+   * sample on its own was a quarter of the encoder's time (ReadEncodeBenchmark, -prof stack);
+   * batched, the whole encoder ran 1.1-1.9x as fast in three same-run comparisons. Flushed before
+   * anything else is written, so the order of the bytes is unchanged.
+   */
+  private final byte[] batch = new byte[8192];
+  private int batchLength;
+  private byte[] labels = new byte[1024];
   private int width;
   private int sampleSize;
   private long remaining;
@@ -74,12 +83,7 @@ final class SamplesEncoder implements ResultEncoder {
   }
 
   static long labelsSize(SeriesEntry e) {
-    long size = 0;
-    for (int i = 0; i < e.labels.size(); i++) {
-      int msg = Proto.labelSize(utf8Length(e.labels.name(i)), utf8Length(e.labels.value(i)));
-      size += 1 + Proto.varintSize(msg) + msg;
-    }
-    return size;
+    return Proto.labelsSize(1, e.labels);
   }
 
   /** Samples InfluxDB returned beyond the counted ones, left out of the answer. */
@@ -89,6 +93,7 @@ final class SamplesEncoder implements ResultEncoder {
 
   @Override
   public void beginQuery(int index) {
+    flushBatch();
     Plan p = plans.get(index);
     width = p.timestampWidth();
     sampleSize = sampleFieldSize(width);
@@ -100,13 +105,18 @@ final class SamplesEncoder implements ResultEncoder {
 
   @Override
   public void beginSeries(SeriesEntry e) {
-    byte[] labels = Proto.labels(1, e.labelArray(), e.labels.size());
-    long size = labels.length + e.samples * sampleSize;
+    flushBatch();
+    int labelsSize = Proto.labelsSize(1, e.labels);
+    if (labels.length < labelsSize) {
+      labels = new byte[Math.max(labelsSize, 2 * labels.length)];
+    }
+    Proto.putLabels(labels, 0, 1, e.labels);
+    long size = labelsSize + e.samples * sampleSize;
     int pos = 0;
     scratch[pos++] = (byte) Proto.key(1, Proto.LEN);
     pos = Proto.putVarint(scratch, pos, size);
     out.write(scratch, 0, pos);
-    out.write(labels, 0, labels.length);
+    out.write(labels, 0, labelsSize);
     remaining = e.samples;
   }
 
@@ -117,12 +127,23 @@ final class SamplesEncoder implements ResultEncoder {
       return;
     }
     remaining--;
-    byte[] b = scratch;
-    b[0] = (byte) Proto.key(2, Proto.LEN);
-    b[1] = (byte) (sampleSize - 2);
-    b[2] = (byte) Proto.key(1, Proto.I64);
-    Proto.putFixed64(b, 3, valueBits);
-    out.write(b, 0, putTimestamp(b, 11, timestampMs, width));
+    if (batchLength + sampleSize > batch.length) {
+      flushBatch();
+    }
+    byte[] b = batch;
+    int p = batchLength;
+    b[p] = (byte) Proto.key(2, Proto.LEN);
+    b[p + 1] = (byte) (sampleSize - 2);
+    b[p + 2] = (byte) Proto.key(1, Proto.I64);
+    Proto.putFixed64(b, p + 3, valueBits);
+    batchLength = putTimestamp(b, p + 11, timestampMs, width);
+  }
+
+  private void flushBatch() {
+    if (batchLength > 0) {
+      out.write(batch, 0, batchLength);
+      batchLength = 0;
+    }
   }
 
   /**
@@ -152,6 +173,7 @@ final class SamplesEncoder implements ResultEncoder {
 
   /** Fills {@code n >= sampleFieldSize} reserved bytes with one unknown length-delimited field. */
   private void pad(long n) {
+    flushBatch();
     int lenSize = 1;
     while (Proto.varintSize(n - PADDING_KEY_SIZE - lenSize) != lenSize) {
       lenSize++;
@@ -171,27 +193,7 @@ final class SamplesEncoder implements ResultEncoder {
 
   @Override
   public void finish() {
+    flushBatch();
     out.finish();
-  }
-
-  static int utf8Length(String s) {
-    int n = s.length();
-    int len = n;
-    for (int i = 0; i < n; i++) {
-      char c = s.charAt(i);
-      if (c >= 0x80) {
-        if (c < 0x800) {
-          len += 1;
-        } else if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(s.charAt(i + 1))) {
-          len += 2; // 4 bytes for the pair's 2 chars
-          i++;
-        } else if (Character.isSurrogate(c)) {
-          // a lone surrogate: String.getBytes writes '?', one byte
-        } else {
-          len += 2;
-        }
-      }
-    }
-    return len;
   }
 }

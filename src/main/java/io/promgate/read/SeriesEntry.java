@@ -47,16 +47,6 @@ final class SeriesEntry {
     specialCount++;
   }
 
-  /** The labels as alternating names and values, for the encoders. */
-  String[] labelArray() {
-    String[] nv = new String[labels.size() * 2];
-    for (int i = 0; i < labels.size(); i++) {
-      nv[2 * i] = labels.name(i);
-      nv[2 * i + 1] = labels.value(i);
-    }
-    return nv;
-  }
-
   @Override
   public String toString() {
     return labels + "x" + samples;

@@ -1,5 +1,8 @@
 package io.promgate.read;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.util.Arrays;
 
 /**
@@ -24,8 +27,12 @@ import java.util.Arrays;
 final class XorChunk {
   static final int MAX_SAMPLES = 120;
   // Worst case per sample: 4+64 bits of timestamp and 2+5+6+64 of value; the first two take
-  // at most 10 varint bytes + 64 bits each.
-  private static final int CAPACITY = 2 + 2 * (10 + 10) + (MAX_SAMPLES - 2) * 19 + 16;
+  // at most 10 varint bytes + 64 bits each. SLACK past the last bit: writeBits touches up to 9 bytes.
+  private static final int SAMPLE_BYTES = 20;
+  private static final int SLACK = 16;
+  private static final int CAPACITY = 2 + 2 * (10 + 10) + (MAX_SAMPLES - 2) * 19 + SAMPLE_BYTES + SLACK;
+  private static final VarHandle BIG_ENDIAN_LONG =
+      MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
 
   private byte[] buf = new byte[CAPACITY];
   private int bitPos;
@@ -77,7 +84,7 @@ final class XorChunk {
   }
 
   void append(long ts, long valueBits) {
-    if ((bitPos >>> 3) + 20 > buf.length) {
+    if ((bitPos >>> 3) + SAMPLE_BYTES + SLACK > buf.length) {
       buf = Arrays.copyOf(buf, buf.length * 2); // only past MAX_SAMPLES, which the encoder never does
     }
     if (count == 0) {
@@ -165,15 +172,21 @@ final class XorChunk {
     bitPos++;
   }
 
-  /** Writes the low {@code n} bits of {@code x} (1..64), most significant first. */
+  /**
+   * Writes the low {@code n} bits of {@code x} (1..64), most significant first. The bits are
+   * left-aligned in a long and OR'ed into the 8 bytes from the current one in a single big-endian
+   * read-modify-write; what falls past those 8 bytes (when the current byte is partly used and
+   * {@code n} is large) goes into the 9th. Correct because every bit from {@link #bitPos} on is
+   * still zero. ReadEncodeBenchmark: ~2x the byte-at-a-time loop this replaced.
+   */
   private void writeBits(long x, int n) {
-    while (n > 0) {
-      int free = 8 - (bitPos & 7);
-      int take = Math.min(free, n);
-      int bits = (int) (x >>> (n - take)) & ((1 << take) - 1);
-      buf[bitPos >>> 3] |= (byte) (bits << (free - take));
-      bitPos += take;
-      n -= take;
+    long v = x << (64 - n); // the bits above n drop out (a negative dod's sign extension)
+    int i = bitPos >>> 3;
+    int used = bitPos & 7;
+    BIG_ENDIAN_LONG.set(buf, i, (long) BIG_ENDIAN_LONG.get(buf, i) | (v >>> used));
+    if (used + n > 64) {
+      buf[i + 8] = (byte) ((v << (64 - used)) >>> 56);
     }
+    bitPos += n;
   }
 }

@@ -135,6 +135,45 @@ class EncodersTest {
   }
 
   @Test
+  void samples_thousandsOfSamplesWithAShortSeriesBetween_decodeInOrder() throws Exception {
+    // More samples than one 8 KiB batch, and the padding of a short series in the middle: the
+    // batched samples must reach the snappy writer before the next series' or padding's bytes.
+    SeriesEntry a = entry(1000, "__name__", "a");
+    SeriesEntry b = entry(1000, "__name__", "b");
+    SeriesEntry c = entry(1000, "__name__", "c");
+    long[][][] data = new long[1][3][];
+    int[] delivered = {1000, 990, 1000};
+    for (int s = 0; s < 3; s++) {
+      data[0][s] = new long[2 * delivered[s]];
+      for (int i = 0; i < delivered[s]; i++) {
+        data[0][s][2 * i] = 1_700_000_000_000L + 15_000L * i + s;
+        data[0][s][2 * i + 1] = Double.doubleToRawLongBits(s * 1e6 + i * 0.25);
+      }
+    }
+    Remote.ReadResponse r = samples(List.of(new SamplesEncoder.Plan(List.of(a, b, c), 6)), data);
+    for (int s = 0; s < 3; s++) {
+      Remote.TimeSeries ts = r.getResults(0).getTimeseries(s);
+      assertEquals(delivered[s], ts.getSamplesCount(), "series " + s);
+      for (int i = 0; i < delivered[s]; i++) {
+        assertEquals(data[0][s][2 * i], ts.getSamples(i).getTimestamp());
+        assertEquals(data[0][s][2 * i + 1], Double.doubleToRawLongBits(ts.getSamples(i).getValue()));
+      }
+    }
+    assertTrue(r.getResults(0).getTimeseries(1).getUnknownFields().hasField(SamplesEncoder.PADDING_FIELD));
+  }
+
+  @Test
+  void varintSize_atEveryBitLength_isTheEncodedLength() {
+    byte[] b = new byte[10];
+    for (int bits = 0; bits <= 64; bits++) {
+      long top = bits == 64 ? -1L : (1L << bits) - 1;
+      for (long v : new long[] {top, top + 1, top >>> 1}) {
+        assertEquals(Proto.putVarint(b, 0, v), Proto.varintSize(v), "v=" + Long.toUnsignedString(v));
+      }
+    }
+  }
+
+  @Test
   void samples_moreThanCounted_extraLeftOut() throws Exception {
     Sink sink = new Sink();
     SeriesEntry a = entry(1, "__name__", "m");
@@ -182,8 +221,39 @@ class EncodersTest {
   @Test
   void utf8Length_matchesTheEncoder() {
     for (String s : new String[] {"", "abc", "ü", "✓", "𝄞", "a\uD800b", "\uDC00", "\uFFFF\uE000"}) {
-      assertEquals(s.getBytes(java.nio.charset.StandardCharsets.UTF_8).length, SamplesEncoder.utf8Length(s), s);
+      assertEquals(s.getBytes(java.nio.charset.StandardCharsets.UTF_8).length, Proto.utf8Length(s), s);
     }
+  }
+
+  @Test
+  void putUtf8_matchesGetBytes() {
+    for (String s : new String[] {"", "abc", "ü", "\u07ff\u0800", "✓", "𝄞", "a\uD800b", "\uDC00", "\uFFFF\uE000", "x\uDBFF\uDFFF"}) {
+      byte[] b = new byte[4 * s.length() + 2];
+      int end = Proto.putUtf8(b, 1, s);
+      assertArrayEquals(s.getBytes(java.nio.charset.StandardCharsets.UTF_8), java.util.Arrays.copyOfRange(b, 1, end), s);
+    }
+  }
+
+  @Test
+  void putLabels_multiByteAndLongValues_sameBytesAsTheGeneratedEncoder() {
+    Labels l = Labels.of("__name__", "up", "a", "ü ✓ 𝄞", "b", "x".repeat(200), "z", "\u07ff\u0800\uffff");
+    byte[] b = new byte[Proto.labelsSize(1, l) + 3];
+    int end = Proto.putLabels(b, 2, 1, l);
+    assertEquals(2 + Proto.labelsSize(1, l), end);
+    Remote.TimeSeries.Builder ts = Remote.TimeSeries.newBuilder();
+    for (int i = 0; i < l.size(); i++) {
+      ts.addLabels(Remote.Label.newBuilder().setName(l.name(i)).setValue(l.value(i)));
+    }
+    // TimeSeries{labels=1} with no samples is exactly the repeated field
+    assertArrayEquals(ts.build().toByteArray(), java.util.Arrays.copyOfRange(b, 2, end));
+  }
+
+  @Test
+  void putLabels_loneSurrogate_becomesAQuestionMarkAsInGetBytes() throws Exception {
+    Labels l = Labels.of("a", "x\uD800y");
+    byte[] b = new byte[Proto.labelsSize(1, l)];
+    assertEquals(b.length, Proto.putLabels(b, 0, 1, l));
+    assertEquals("x?y", Remote.TimeSeries.parseFrom(b).getLabels(0).getValue());
   }
 
   // ---- STREAMED_XOR_CHUNKS
