@@ -20,8 +20,9 @@ public final class LineBuffer {
     }
   }
 
-  private byte[] buf;
-  private int len;
+  // Package-private: TagValues writes tags straight into the array (one capacity check per tag).
+  byte[] buf;
+  int len;
 
   public LineBuffer(int initialCapacity) {
     buf = new byte[Math.max(64, initialCapacity)];

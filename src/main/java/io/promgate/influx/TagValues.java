@@ -62,6 +62,39 @@ public final class TagValues {
     return flags;
   }
 
+  /**
+   * Appends {@code ,key=value} for the label name {@code b[keyOff, keyOff+keyLen)} (already
+   * validated) and the value {@code b[valOff, valOff+valLen)} (valLen &gt; 0), copying and
+   * classifying the value in the same pass — the remote-write hot path, where nearly every value
+   * is plain ASCII.
+   *
+   * @return the value's {@link #classify} flags. When they are 0 the tag is complete. Otherwise
+   *     {@code out} ends with {@code ,key=} and the caller, after whatever check the flags call for
+   *     (UTF-8 for {@link #NON_ASCII}), finishes the value with {@link #write(LineBuffer, byte[],
+   *     int, int, int)}.
+   */
+  public static int writeTag(LineBuffer out, byte[] b, int keyOff, int keyLen, int valOff, int valLen) {
+    out.ensure(keyLen + valLen + 2 + MARKER_BYTES.length);
+    byte[] dst = out.buf;
+    int d = out.len;
+    dst[d++] = ',';
+    if (isTime(b, keyOff, keyLen)) {
+      System.arraycopy(MARKER_BYTES, 0, dst, d, MARKER_BYTES.length);
+      d += MARKER_BYTES.length;
+    }
+    System.arraycopy(b, keyOff, dst, d, keyLen);
+    d += keyLen;
+    dst[d++] = '=';
+    int flags = 0;
+    for (int i = 0; i < valLen; i++) {
+      byte c = b[valOff + i];
+      dst[d + i] = c;
+      flags |= CLASS[c & 0xff];
+    }
+    out.len = flags == 0 ? d + valLen : d;
+    return flags;
+  }
+
   /** Appends the tag value for the UTF-8 bytes {@code v[off, off+n)}; n must be &gt; 0. */
   public static void write(LineBuffer out, byte[] v, int off, int n) {
     write(out, v, off, n, classify(v, off, n));
@@ -140,10 +173,14 @@ public final class TagValues {
 
   /** Appends the tag key for the label name {@code name[off, off+n)} (already validated). */
   public static void writeKey(LineBuffer out, byte[] name, int off, int n) {
-    if (n == 4 && name[off] == 't' && name[off + 1] == 'i' && name[off + 2] == 'm' && name[off + 3] == 'e') {
+    if (isTime(name, off, n)) {
       out.put(MARKER_BYTES);
     }
     out.put(name, off, n);
+  }
+
+  private static boolean isTime(byte[] name, int off, int n) {
+    return n == 4 && name[off] == 't' && name[off + 1] == 'i' && name[off + 2] == 'm' && name[off + 3] == 'e';
   }
 
   /** The label name for a stored tag key. */
