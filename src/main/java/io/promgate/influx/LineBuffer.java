@@ -20,9 +20,8 @@ public final class LineBuffer {
     }
   }
 
-  // Package-private: TagValues writes tags straight into the array (one capacity check per tag).
-  byte[] buf;
-  int len;
+  private byte[] buf;
+  private int len;
 
   public LineBuffer(int initialCapacity) {
     buf = new byte[Math.max(64, initialCapacity)];
@@ -37,6 +36,18 @@ public final class LineBuffer {
   }
 
   public void truncate(int newLength) {
+    len = newLength;
+  }
+
+  /**
+   * For writers that fill {@link #array()} directly (the remote-write decoder's hot loop): after
+   * {@link #ensure ensure(n)} they may write {@code array()[length(), length()+n)} and then set
+   * the new length here. Bytes past the length are not part of the content.
+   */
+  public void setLength(int newLength) {
+    if (newLength < 0 || newLength > buf.length) {
+      throw new IndexOutOfBoundsException("length " + newLength + " outside the array of " + buf.length);
+    }
     len = newLength;
   }
 

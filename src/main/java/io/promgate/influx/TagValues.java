@@ -1,6 +1,9 @@
 package io.promgate.influx;
 
 import java.io.ByteArrayOutputStream;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -62,37 +65,58 @@ public final class TagValues {
     return flags;
   }
 
+  // Word-at-a-time copying and classification ("SWAR"): 8 bytes per load and store instead of one,
+  // and no per-byte branch or table load. Label values are short (mostly under 32 bytes), so the
+  // byte loop this replaces was mostly loop exits and C2's pre/post loops.
+  private static final VarHandle WORD = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+  private static final long ONES = 0x0101010101010101L;
+  private static final long HIGH = 0x8080808080808080L;
+
   /**
-   * Appends {@code ,key=value} for the label name {@code b[keyOff, keyOff+keyLen)} (already
-   * validated) and the value {@code b[valOff, valOff+valLen)} (valLen &gt; 0), copying and
-   * classifying the value in the same pass — the remote-write hot path, where nearly every value
-   * is plain ASCII.
-   *
-   * @return the value's {@link #classify} flags. When they are 0 the tag is complete. Otherwise
-   *     {@code out} ends with {@code ,key=} and the caller, after whatever check the flags call for
-   *     (UTF-8 for {@link #NON_ASCII}), finishes the value with {@link #write(LineBuffer, byte[],
-   *     int, int, int)}.
+   * Copies the label value {@code src[off, off+n)} to {@code dst[d, d+n)} and returns its {@link
+   * #classify} flags, in one pass a word at a time; when the flags are not 0, the copy is not a
+   * tag value yet and the caller finishes with {@link #write(LineBuffer, byte[], int, int, int)}.
+   * May also write {@code dst[d+n, d+n+8)}: the caller must have room for it and not care.
    */
-  public static int writeTag(LineBuffer out, byte[] b, int keyOff, int keyLen, int valOff, int valLen) {
-    out.ensure(keyLen + valLen + 2 + MARKER_BYTES.length);
-    byte[] dst = out.buf;
-    int d = out.len;
-    dst[d++] = ',';
-    if (isTime(b, keyOff, keyLen)) {
-      System.arraycopy(MARKER_BYTES, 0, dst, d, MARKER_BYTES.length);
-      d += MARKER_BYTES.length;
+  public static int copyAndClassify(byte[] src, int off, int n, byte[] dst, int d) {
+    long nonAscii = 0;
+    long special = 0;
+    int i = 0;
+    for (; i < n && off + i + 8 <= src.length; i += 8) {
+      long w = (long) WORD.get(src, off + i);
+      WORD.set(dst, d + i, w);
+      // Bytes past the end of the value are read too; shift their marker bits out.
+      long valid = n - i >= 8 ? -1L : -1L >>> ((8 - (n - i)) << 3);
+      nonAscii |= w & valid;
+      special |= special(w) & valid;
     }
-    System.arraycopy(b, keyOff, dst, d, keyLen);
-    d += keyLen;
-    dst[d++] = '=';
-    int flags = 0;
-    for (int i = 0; i < valLen; i++) {
-      byte c = b[valOff + i];
+    int flags = (nonAscii & HIGH) != 0 ? NON_ASCII : 0;
+    flags |= special != 0 ? SPECIAL : 0;
+    for (; i < n; i++) {
+      byte c = src[off + i];
       dst[d + i] = c;
       flags |= CLASS[c & 0xff];
     }
-    out.len = flags == 0 ? d + valLen : d;
     return flags;
+  }
+
+  /**
+   * The high bit of each byte of {@code w} that {@link #CLASS} calls SPECIAL: ASCII at most space,
+   * {@code , = \ %} or DEL. Exact: every sum stays within its byte (no carries), because the
+   * bytes are first reduced to 7 bits, and non-ASCII bytes are masked out at the end.
+   */
+  static long special(long w) {
+    long x = w & ~HIGH;
+    long ordinary = (x + 0x5F5F5F5F5F5F5F5FL) // bit 7 set iff x > 0x20
+        & ~(x + ONES) // ... and x != 0x7F
+        & ne(x, ',') & ne(x, '=') & ne(x, '\\') & ne(x, '%');
+    return ~ordinary & ~w & HIGH;
+  }
+
+  /** Bit 7 set in each byte of the 7-bit bytes {@code x} that differs from {@code c}. */
+  private static long ne(long x, int c) {
+    long t = x ^ (c * ONES);
+    return (t + 0x7F7F7F7F7F7F7F7FL) | t;
   }
 
   /** Appends the tag value for the UTF-8 bytes {@code v[off, off+n)}; n must be &gt; 0. */
@@ -177,6 +201,11 @@ public final class TagValues {
       out.put(MARKER_BYTES);
     }
     out.put(name, off, n);
+  }
+
+  /** Whether the label name {@code name[off, off+n)} is stored under a marked tag key ({@link #writeKey}). */
+  public static boolean isReservedKey(byte[] name, int off, int n) {
+    return isTime(name, off, n);
   }
 
   private static boolean isTime(byte[] name, int off, int n) {

@@ -6,7 +6,10 @@ import io.promgate.influx.TagValues;
 import io.promgate.model.Labels;
 import io.promgate.relabel.Relabeler;
 import io.promgate.write.InvalidWriteException.Reason;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
@@ -477,7 +480,20 @@ public final class RemoteWriteDecoder {
     int[] l = labels;
     int maxName = limits.maxLabelNameLength();
     int maxValue = limits.maxLabelValueLength();
-    out.put(buf, l[2], l[3]); // measurement; checked as a metric name after the loop, as validateLabels does
+    // Room for the whole key as written here: measurement, per label ",%pg:" + name + "=" + value,
+    // the space, and 8 bytes that word stores may write past the end. Escaped values
+    // (TagValues.write) grow the line further and ensure their own room.
+    int room = l[3] + 1 + 8;
+    for (int i = 0; i < n; i++) {
+      room += l[L * i + 1] + l[L * i + 3] + 6;
+    }
+    out.ensure(room);
+    byte[] dst = out.array();
+    int d = out.length();
+    // The measurement; checked as a metric name after the loop, in validateLabels' order.
+    System.arraycopy(buf, l[2], dst, d, l[3]);
+    d += l[3];
+    long prevKey = 0;
     for (int i = 0; i < n; i++) {
       int no = l[L * i];
       int nl = l[L * i + 1];
@@ -494,24 +510,62 @@ public final class RemoteWriteDecoder {
             "value of label \"" + str(buf, no, nl) + "\" longer than " + maxValue
                 + " bytes (remote_write.max_label_value_length)", buf, n);
       }
-      if (!isLabelName(buf, no, nl)) {
-        throw invalidLabels("invalid label name \"" + str(buf, no, nl) + "\"", buf, n);
+      long key;
+      if (nl <= 8 && no + 8 <= buf.length) {
+        // The usual name: one word holds it. Check, compare and copy that word.
+        int shift = (8 - nl) << 3;
+        long w = (long) WORD.get(buf, no) & (-1L >>> shift);
+        int first = (int) w & 0xff;
+        if ((notLabelChars(w) & (HIGH >>> shift)) != 0 || (first >= '0' && first <= '9')) {
+          throw invalidLabels("invalid label name \"" + str(buf, no, nl) + "\"", buf, n);
+        }
+        key = Long.reverseBytes(w);
+        if (vl > 0 && !(nl == 4 && TagValues.isReservedKey(buf, no, nl))) {
+          dst[d] = ',';
+          WORD.set(dst, d + 1, w);
+          d += nl + 1;
+          dst[d++] = '=';
+        } else if (vl > 0) {
+          out.setLength(d);
+          out.put((byte) ',');
+          TagValues.writeKey(out, buf, no, nl);
+          out.put((byte) '=');
+          d = out.length();
+        }
+      } else {
+        if (!isLabelName(buf, no, nl)) {
+          throw invalidLabels("invalid label name \"" + str(buf, no, nl) + "\"", buf, n);
+        }
+        key = nameKey(buf, no, nl);
+        if (vl > 0) {
+          out.setLength(d);
+          out.put((byte) ',');
+          TagValues.writeKey(out, buf, no, nl);
+          out.put((byte) '=');
+          d = out.length();
+        }
       }
       // An empty value is no label (Prometheus), so no tag; it has nothing to check either.
       if (vl > 0) {
-        int flags = TagValues.writeTag(out, buf, no, nl, vo, vl);
-        if (flags != 0) {
+        int flags = TagValues.copyAndClassify(buf, vo, vl, dst, d);
+        if (flags == 0) {
+          d += vl;
+        } else {
           if ((flags & TagValues.NON_ASCII) != 0 && !isUtf8(buf, vo, vl)) {
             throw invalidLabels("value of label \"" + str(buf, no, nl) + "\" is not valid UTF-8", buf, n);
           }
+          out.setLength(d);
           TagValues.write(out, buf, vo, vl, flags);
+          out.ensure(room); // the escaped value took more than its share of the room
+          dst = out.array();
+          d = out.length();
         }
       }
       if (i > 0) {
-        int po = l[L * (i - 1)];
-        // Names rarely share a first byte; compare the rest only when they do.
-        int c = (buf[po] & 0xff) - (buf[no] & 0xff);
+        // Names nearly always differ in their first 8 bytes; compare the rest only when not.
+        int c = Long.compareUnsigned(prevKey, key);
         if (c == 0) {
+          int po = l[L * (i - 1)];
           c = Arrays.compareUnsigned(buf, po, po + l[L * (i - 1) + 1], buf, no, no + nl);
         }
         if (c == 0) {
@@ -521,8 +575,10 @@ public final class RemoteWriteDecoder {
           throw invalidLabels("labels not sorted by name at \"" + str(buf, no, nl) + "\"", buf, n);
         }
       }
+      prevKey = key;
     }
-    out.put((byte) ' ');
+    dst[d++] = ' ';
+    out.setLength(d);
     if (l[3] == 0) {
       throw invalidLabels("series has no metric name (__name__)", buf, n);
     }
@@ -731,7 +787,56 @@ public final class RemoteWriteDecoder {
 
   /** {@code [a-zA-Z_][a-zA-Z0-9_]*} */
   static boolean isLabelName(byte[] b, int off, int len) {
-    return isName(b, off, len, LABEL_FIRST, LABEL_REST);
+    if (len <= 0 || (NAME_CHAR[b[off] & 0xff] & LABEL_FIRST) == 0) {
+      return false;
+    }
+    // A word at a time (see notLabelChars) where whole words can be read, else by table.
+    long bad = 0;
+    int i = 0;
+    for (; i < len && off + i + 8 <= b.length; i += 8) {
+      long valid = len - i >= 8 ? -1L : -1L >>> ((8 - (len - i)) << 3);
+      bad |= notLabelChars((long) WORD.get(b, off + i)) & valid;
+    }
+    int all = LABEL_REST;
+    for (; i < len; i++) {
+      all &= NAME_CHAR[b[off + i] & 0xff];
+    }
+    return bad == 0 && all != 0;
+  }
+
+  private static final VarHandle WORD = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+  private static final long ONES = 0x0101010101010101L;
+  private static final long HIGH = 0x8080808080808080L;
+
+  /**
+   * Bit 7 of each byte of {@code w} that is not {@code [a-zA-Z0-9_]}, eight bytes in a dozen
+   * operations with no table or branch. Each sum stays inside its byte (the bytes are first cut to
+   * 7 bits; non-ASCII bytes are flagged separately), so no carry crosses into a neighbour.
+   */
+  static long notLabelChars(long w) {
+    long x = w & ~HIGH;
+    long lower = x | 0x2020202020202020L; // A-Z → a-z; no other byte lands in a-z
+    long letter = (lower + 0x1F1F1F1F1F1F1F1FL) & ~(lower + 0x0505050505050505L); // 'a' ≤ lower ≤ 'z'
+    long digit = (x + 0x5050505050505050L) & ~(x + 0x4646464646464646L); // '0' ≤ x ≤ '9'
+    long t = x ^ 0x5F5F5F5F5F5F5F5FL;
+    long underscore = ~((t + 0x7F7F7F7F7F7F7F7FL) | t); // x == '_'
+    return ~((letter | digit | underscore) & ~w) & HIGH;
+  }
+
+  /**
+   * The first 8 bytes of a valid (so zero-free) label name as an unsigned big-endian number,
+   * zero-padded: names whose keys differ compare as their keys do.
+   */
+  private static long nameKey(byte[] b, int off, int len) {
+    if (off + 8 <= b.length) {
+      long w = (long) WORD.get(b, off);
+      return Long.reverseBytes(len >= 8 ? w : w & (-1L >>> ((8 - len) << 3)));
+    }
+    long key = 0;
+    for (int i = 0; i < 8; i++) {
+      key = key << 8 | (i < len ? b[off + i] & 0xff : 0);
+    }
+    return key;
   }
 
   /** {@code [a-zA-Z_:][a-zA-Z0-9_:]*} */

@@ -315,4 +315,66 @@ class RemoteWriteDecoderTest {
     assertEquals(1, stats.samples);
     assertEquals(2, stats.droppedByRelabel);
   }
+
+  @Test
+  void isLabelName_everyByteAtEveryPosition_matchesTheGrammar() {
+    for (int len = 1; len <= 20; len++) {
+      for (int pos = 0; pos < len; pos++) {
+        for (int c = 0; c < 256; c++) {
+          for (int slack : new int[] {0, 3, 16}) { // at, near and far from the end of the array
+            byte[] b = new byte[1 + len + slack];
+            java.util.Arrays.fill(b, (byte) 'a');
+            b[1 + pos] = (byte) c;
+            String name = new String(b, 1, len, java.nio.charset.StandardCharsets.ISO_8859_1);
+            assertEquals(name.matches("[a-zA-Z_][a-zA-Z0-9_]*"), RemoteWriteDecoder.isLabelName(b, 1, len), name);
+            assertEquals(name.matches("[a-zA-Z_:][a-zA-Z0-9_:]*"), RemoteWriteDecoder.isMetricName(b, 1, len), name);
+          }
+        }
+      }
+    }
+  }
+
+  @Test
+  void decode_everyByteAtEveryPositionOfALabelName_rejectsExactlyTheInvalidNames() {
+    // The one-pass writer checks names of up to 8 bytes as one word; this drives every byte value
+    // through each position of such names (and of 9- and 10-byte names, checked the other way).
+    for (int len = 1; len <= 10; len++) {
+      for (int pos = 0; pos < len; pos++) {
+        for (int c = 0; c < 256; c++) {
+          byte[] name = new byte[len];
+          java.util.Arrays.fill(name, (byte) 'z');
+          name[pos] = (byte) c;
+          // By hand: protobuf-java refuses to encode a name that is not UTF-8.
+          // TimeSeries{ Label{"__name__", "m"}, Label{name, "v"}, Sample{1.0, 1} }
+          java.io.ByteArrayOutputStream ts = new java.io.ByteArrayOutputStream();
+          ts.writeBytes(bytes(0x0a, 0x0d, 0x0a, 0x08, '_', '_', 'n', 'a', 'm', 'e', '_', '_', 0x12, 0x01, 'm'));
+          ts.writeBytes(bytes(0x0a, 5 + len, 0x0a, len));
+          ts.writeBytes(name);
+          ts.writeBytes(bytes(0x12, 0x01, 'v'));
+          ts.writeBytes(bytes(0x12, 0x0b, 0x09, 0, 0, 0, 0, 0, 0, 0xf0, 0x3f, 0x10, 0x01));
+          byte[] pb = new byte[2 + ts.size()];
+          pb[0] = 0x0a;
+          pb[1] = (byte) ts.size();
+          System.arraycopy(ts.toByteArray(), 0, pb, 2, ts.size());
+          String s = new String(name, java.nio.charset.StandardCharsets.ISO_8859_1);
+          boolean valid = s.matches("[a-zA-Z_][a-zA-Z0-9_]*");
+          String result;
+          try {
+            LineBuffer out = new LineBuffer(16);
+            new RemoteWriteDecoder().decode(pb, 0, pb.length, LIMITS, out, new WriteStats());
+            result = out.toStringUtf8();
+          } catch (InvalidWriteException e) {
+            result = e.getMessage();
+          }
+          if (!valid) {
+            assertEquals(true, result.startsWith("invalid label name"), s + ": " + result);
+          } else if (s.compareTo("__name__") < 0) {
+            assertEquals(true, result.startsWith("labels not sorted by name"), s + ": " + result);
+          } else {
+            assertEquals("m,__name__=m," + (s.equals("time") ? "%pg:" : "") + s + "=v value=1 1\n", result);
+          }
+        }
+      }
+    }
+  }
 }
