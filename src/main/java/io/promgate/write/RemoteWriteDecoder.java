@@ -38,6 +38,9 @@ public final class RemoteWriteDecoder {
   static final long MIN_TIMESTAMP_MS = -9_223_372_036_854L;
   static final long MAX_TIMESTAMP_MS = 9_223_372_036_854L;
   private static final byte[] NAME = "__name__".getBytes(StandardCharsets.US_ASCII);
+  // Little-endian 8-byte loads from byte arrays, for word-at-a-time label checks.
+  private static final VarHandle WORD = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+  private static final long HIGH = 0x8080808080808080L;
   private static final byte[] VALUE = "value=".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] VALUE_BITS = "value_bits=".getBytes(StandardCharsets.US_ASCII);
 
@@ -325,8 +328,26 @@ public final class RemoteWriteDecoder {
   // ---- Shared by 1.0 and 2.0 ----------------------------------------------------------------
 
   private void decodeSeries(byte[] buf, int off, int len, RemoteWriteConfig limits, LineBuffer out, WriteStats stats) {
-    ProtoReader s = series.reset(buf, off, len);
+    int end = off + len;
     int nLabels = 0;
+    int p = off;
+    // Fast path: the labels at the front with one-byte lengths, as every encoder writes them; the
+    // general loop below takes over at the first other field, with the same checks.
+    int maxLabels = limits.maxLabelsPerSeries();
+    while (p + 1 < end && buf[p] == (1 << 3 | ProtoReader.LEN)) {
+      int n = buf[p + 1];
+      if (n < 0 || n > end - p - 2) {
+        break;
+      }
+      if (nLabels == maxLabels) {
+        throw new InvalidWriteException(
+            Reason.LIMIT_LABELS, "series has more than " + maxLabels + " labels (remote_write.max_labels_per_series)");
+      }
+      readLabel(buf, p + 2, n, nLabels++);
+      p += 2 + n;
+    }
+    int samplesFrom = p; // no sample comes before
+    ProtoReader s = series.reset(buf, p, end - p);
     int nSamples = 0;
     while (s.hasMore()) {
       int tag = s.readTag();
@@ -356,13 +377,14 @@ public final class RemoteWriteDecoder {
         s.skip(wire);
       }
     }
-    emitSeries(buf, off, len, nLabels, nSamples, limits, out, stats);
+    emitSeries(buf, samplesFrom, end - samplesFrom, nLabels, nSamples, limits, out, stats);
   }
 
   /**
    * Validates the labels collected in {@link #labels}, then writes the series key once and one
-   * line per sample (read from field 2 of the series message {@code buf[off, off+len)}, which is
-   * {@code samples} in both 1.0 and 2.0). Returns the index of {@code __name__}.
+   * line per sample (read from field 2 of {@code buf[off, off+len)}: the series message, or the
+   * part of it that follows its leading labels; field 2 is {@code samples} in both 1.0 and 2.0).
+   * Returns the index of {@code __name__}.
    */
   private int emitSeries(byte[] buf, int off, int len, int nLabels, int nSamples, RemoteWriteConfig limits,
       LineBuffer out, WriteStats stats) {
@@ -406,10 +428,17 @@ public final class RemoteWriteDecoder {
         continue;
       }
       int n = s.readLength();
-      ProtoReader f = field.reset(buf, s.pos, n);
+      int q = s.pos;
       s.pos += n;
       long bits = 0;
       long ts = 0;
+      // Fast path: Sample{value=1 as fixed64, then timestamp=2 as varint}, the usual encoding.
+      ProtoReader f = field.reset(buf, q, n);
+      if (n >= 11 && buf[q] == (1 << 3 | ProtoReader.I64) && buf[q + 9] == (2 << 3 | ProtoReader.VARINT)) {
+        bits = (long) WORD.get(buf, q + 1);
+        f.pos = q + 10;
+        ts = f.readVarint();
+      }
       while (f.hasMore()) {
         int ft = f.readTag();
         switch (ft) {
@@ -587,8 +616,12 @@ public final class RemoteWriteDecoder {
     }
   }
 
+  private static final long NAME_WORD = (long) WORD.get(NAME, 0);
+
   private static boolean isNameLabel(byte[] buf, int off, int len) {
-    return len == NAME.length && buf[off] == '_' && Arrays.equals(buf, off, off + len, NAME, 0, NAME.length);
+    return len == NAME.length && (off + 8 <= buf.length
+        ? (long) WORD.get(buf, off) == NAME_WORD
+        : Arrays.equals(buf, off, off + len, NAME, 0, NAME.length));
   }
 
   /**
@@ -804,9 +837,6 @@ public final class RemoteWriteDecoder {
     return bad == 0 && all != 0;
   }
 
-  private static final VarHandle WORD = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
-  private static final long ONES = 0x0101010101010101L;
-  private static final long HIGH = 0x8080808080808080L;
 
   /**
    * Bit 7 of each byte of {@code w} that is not {@code [a-zA-Z0-9_]}, eight bytes in a dozen
