@@ -69,7 +69,6 @@ public final class TagValues {
   // and no per-byte branch or table load. Label values are short (mostly under 32 bytes), so the
   // byte loop this replaces was mostly loop exits and C2's pre/post loops.
   private static final VarHandle WORD = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
-  private static final long ONES = 0x0101010101010101L;
   private static final long HIGH = 0x8080808080808080L;
 
   /**
@@ -79,44 +78,45 @@ public final class TagValues {
    * May also write {@code dst[d+n, d+n+8)}: the caller must have room for it and not care.
    */
   public static int copyAndClassify(byte[] src, int off, int n, byte[] dst, int d) {
-    long nonAscii = 0;
-    long special = 0;
+    if (n == 0) {
+      return 0;
+    }
+    if (off + ((n + 7) & ~7) > src.length) { // the end of src: no whole word to read there
+      for (int i = 0; i < n; i++) {
+        dst[d + i] = src[off + i];
+      }
+      return classify(src, off, n);
+    }
+    long uncommon = 0;
     int i = 0;
-    for (; i < n && off + i + 8 <= src.length; i += 8) {
+    for (; i < n - 8; i += 8) {
       long w = (long) WORD.get(src, off + i);
       WORD.set(dst, d + i, w);
-      // Bytes past the end of the value are read too; shift their marker bits out.
-      long valid = n - i >= 8 ? -1L : -1L >>> ((8 - (n - i)) << 3);
-      nonAscii |= w & valid;
-      special |= special(w) & valid;
+      uncommon |= uncommon(w);
     }
-    int flags = (nonAscii & HIGH) != 0 ? NON_ASCII : 0;
-    flags |= special != 0 ? SPECIAL : 0;
-    for (; i < n; i++) {
-      byte c = src[off + i];
-      dst[d + i] = c;
-      flags |= CLASS[c & 0xff];
-    }
-    return flags;
+    long w = (long) WORD.get(src, off + i);
+    WORD.set(dst, d + i, w);
+    // The last word was read past the end of the value; shift the flags of those bytes out.
+    uncommon |= uncommon(w) & (-1L >>> ((8 - (n - i)) << 3));
+    // Every byte common: plain. Otherwise the exact answer, by table (a byte such as '+' is
+    // uncommon but plain, so the flags may still be 0).
+    return uncommon == 0 ? 0 : classify(src, off, n);
   }
 
   /**
-   * The high bit of each byte of {@code w} that {@link #CLASS} calls SPECIAL: ASCII at most space,
-   * {@code , = \ %} or DEL. Exact: every sum stays within its byte (no carries), because the
-   * bytes are first reduced to 7 bits, and non-ASCII bytes are masked out at the end.
+   * Bit 7 of each byte of {@code w} outside {@code [-./0-9:A-Za-z_]}: the characters nearly all
+   * label values are made of, none of which line protocol escapes. A dozen operations for eight
+   * bytes; every sum stays inside its byte (the bytes are cut to 7 bits first, and non-ASCII bytes
+   * are flagged by the final {@code ~w}), so no carry crosses into a neighbour.
    */
-  static long special(long w) {
+  static long uncommon(long w) {
     long x = w & ~HIGH;
-    long ordinary = (x + 0x5F5F5F5F5F5F5F5FL) // bit 7 set iff x > 0x20
-        & ~(x + ONES) // ... and x != 0x7F
-        & ne(x, ',') & ne(x, '=') & ne(x, '\\') & ne(x, '%');
-    return ~ordinary & ~w & HIGH;
-  }
-
-  /** Bit 7 set in each byte of the 7-bit bytes {@code x} that differs from {@code c}. */
-  private static long ne(long x, int c) {
-    long t = x ^ (c * ONES);
-    return (t + 0x7F7F7F7F7F7F7F7FL) | t;
+    long lower = x | 0x2020202020202020L; // A-Z → a-z; no other byte lands in a-z
+    long letter = (lower + 0x1F1F1F1F1F1F1F1FL) & ~(lower + 0x0505050505050505L); // 'a' ≤ lower ≤ 'z'
+    long punctOrDigit = (x + 0x5353535353535353L) & ~(x + 0x4545454545454545L); // '-' ≤ x ≤ ':'
+    long t = x ^ 0x5F5F5F5F5F5F5F5FL;
+    long underscore = ~((t + 0x7F7F7F7F7F7F7F7FL) | t); // x == '_'
+    return ~((letter | punctOrDigit | underscore) & ~w) & HIGH;
   }
 
   /** Appends the tag value for the UTF-8 bytes {@code v[off, off+n)}; n must be &gt; 0. */

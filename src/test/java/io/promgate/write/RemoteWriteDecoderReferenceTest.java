@@ -43,7 +43,7 @@ class RemoteWriteDecoderReferenceTest {
   }
 
   private static final String[] NAMES = {
-    "A", "Zeta", "_x", "a", "aa", "ab", "b", "code", "cluster", "job", "time", "x_1", "__name__",
+    "A", "Zeta", "_x", "a", "aa", "ab", "b", "code", "cluster", "job", "time", "x_1", "__name__", "namespace", "instance_x",
   };
   private static final String[] BAD_NAMES = {"", "0bad", "a-b", "a:b", "ü", "name_too_long_"};
   private static final String[] METRICS = {"up", "a:b", "_m", "Up9", "my-metric", "0x", "", "ü", ":"};
@@ -52,6 +52,8 @@ class RemoteWriteDecoderReferenceTest {
     b("100%"), b("\\"), b("tab\there"), b("del\u007f"), b("value_too_long"), b("a\\,b"), b("/api/v1"),
     bytes(0xc3, 0x28), bytes(0xed, 0xa0, 0x80), bytes(0xc0, 0xaf), bytes('o', 'k', 0xe2, 0x82), bytes(0xf0, 0x9f, 0x98, 0x80),
   };
+
+  private static long fastPathSeries;
 
   @Test
   void decode_randomLabelSets_matchReference() {
@@ -69,8 +71,10 @@ class RemoteWriteDecoderReferenceTest {
       assertEquals(expected, decodeV1(labels, values), context);
       assertEquals(expected, decodeV2(labels, values), context);
     }
-    // The generator must exercise both outcomes in earnest.
+    // The generator must exercise both outcomes in earnest, and the 1.0 fast path must have
+    // taken most valid series (the rest have "time", an escaped value, or __name__ not first).
     org.junit.jupiter.api.Assertions.assertTrue(valid > 6_000 && valid < 16_000, "valid sets: " + valid);
+    org.junit.jupiter.api.Assertions.assertTrue(fastPathSeries > valid / 3, "fast path took " + fastPathSeries + " of " + valid);
   }
 
   private static List<byte[][]> randomLabels(SplittableRandom rnd) {
@@ -190,8 +194,10 @@ class RemoteWriteDecoderReferenceTest {
     field(req, 1, ts.toByteArray());
     byte[] pb = req.toByteArray();
     LineBuffer out = new LineBuffer(16);
+    RemoteWriteDecoder decoder = new RemoteWriteDecoder();
     try {
-      new RemoteWriteDecoder().decode(pb, 0, pb.length, LIMITS, out, new WriteStats());
+      decoder.decode(pb, 0, pb.length, LIMITS, out, new WriteStats());
+      fastPathSeries += decoder.fastPathSeries;
       return "OK " + out.toStringUtf8();
     } catch (InvalidWriteException e) {
       return "ERR " + e.getMessage();
