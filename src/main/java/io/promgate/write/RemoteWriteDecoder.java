@@ -151,6 +151,17 @@ public final class RemoteWriteDecoder {
   private int[] symbols = new int[2 * 256];
   private int[] refs = new int[64];
   private long[] metadataSeen = new long[4];
+  // What this request's symbols were found to be, worked out the first time a series uses them
+  // (SYM_* bits; 0: not looked at yet), and each usable label name as two zero-padded words.
+  // A symbol is checked once per request however many series use it.
+  private int[] symbolInfo = new int[256];
+  private long[] symbolWords = new long[2 * 256];
+  private static final int SYM_NAME_CHECKED = 1;
+  private static final int SYM_NAME_FAST = 2; // a valid label name of 1..16 bytes within the limit, not "time"
+  private static final int SYM_VALUE_CHECKED = 4;
+  private static final int SYM_VALUE_PLAIN = 8; // within the limit, and written as it is (TagValues.classify 0)
+  private static final int SYM_METRIC_CHECKED = 16;
+  private static final int SYM_METRIC_OK = 32; // a valid metric name
 
   /**
    * Remote write 2.0 ({@code io.prometheus.write.v2.Request}): labels are pairs of references
@@ -185,6 +196,12 @@ public final class RemoteWriteDecoder {
     }
     if (nSymbols > 0 && symbols[1] != 0) {
       throw new InvalidWriteException(Reason.INVALID_LABELS, "symbols[0] must be the empty string");
+    }
+    if (symbolInfo.length < nSymbols) {
+      symbolInfo = new int[Math.max(nSymbols, 2 * symbolInfo.length)];
+      symbolWords = new long[2 * symbolInfo.length];
+    } else {
+      Arrays.fill(symbolInfo, 0, nSymbols, 0);
     }
     int seenWords = (nSymbols >>> 6) + 1;
     if (metadataSeen.length < seenWords) {
@@ -268,7 +285,9 @@ public final class RemoteWriteDecoder {
       labels[L * i + 2] = symbols[2 * valueRef];
       labels[L * i + 3] = symbols[2 * valueRef + 1];
     }
-    int nameIdx = emitSeries(buf, off, len, nLabels, nSamples, limits, out, stats);
+    int keyStart = out.length();
+    boolean keyWritten = nSamples > 0 && limits.writeRelabel().isEmpty() && writeSymbolSeriesKey(buf, nLabels, limits, out);
+    int nameIdx = emitSeries(buf, off, len, nLabels, nSamples, limits, out, stats, keyWritten ? keyStart : -1);
     if (metaOff >= 0) {
       int nameRef = refs[2 * nameIdx + 1];
       if ((metadataSeen[nameRef >>> 6] & (1L << nameRef)) == 0) {
@@ -276,6 +295,114 @@ public final class RemoteWriteDecoder {
         readMetadataV2(buf, metaOff, metaLen, nSymbols, symbolString(buf, nameRef), out, stats, metadata, nowMs);
       }
     }
+  }
+
+  /**
+   * The 2.0 counterpart of {@link #fastSeries}: writes the series key of the labels in {@link
+   * #refs} when every check is already known to pass from the symbol cache ({@link #symbolInfo},
+   * filled the first time a symbol is used), copying name words and value bytes; otherwise takes
+   * its output back and returns false, and {@link #emitSeries} checks the series the exact way.
+   * With the cache, a label costs two lookups, one order compare and two copies.
+   */
+  private boolean writeSymbolSeriesKey(byte[] buf, int n, RemoteWriteConfig limits, LineBuffer out) {
+    if (n == 0) {
+      return false;
+    }
+    int[] r = refs;
+    int[] sym = symbols;
+    int room = sym[2 * r[1] + 1] + 1 + 24; // measurement, space, and word stores past the end
+    for (int i = 0; i < n; i++) {
+      room += sym[2 * r[2 * i] + 1] + sym[2 * r[2 * i + 1] + 1] + 2;
+    }
+    int start = out.length();
+    out.ensure(room);
+    byte[] dst = out.array();
+    int d = start;
+    long prev1 = 0;
+    long prev2 = 0;
+    for (int i = 0; i < n; i++) {
+      int nameRef = r[2 * i];
+      int valueRef = r[2 * i + 1];
+      if ((nameInfo(buf, nameRef, limits) & SYM_NAME_FAST) == 0) {
+        return undo(out, start);
+      }
+      long w1 = symbolWords[2 * nameRef];
+      long w2 = symbolWords[2 * nameRef + 1];
+      long k1 = Long.reverseBytes(w1);
+      long k2 = Long.reverseBytes(w2);
+      int vo = sym[2 * valueRef];
+      int vl = sym[2 * valueRef + 1];
+      if (i == 0) {
+        // __name__ first, with a valid metric name: the measurement
+        if (w1 != NAME_WORD || w2 != 0 || (metricInfo(buf, valueRef) & SYM_METRIC_OK) == 0) {
+          return undo(out, start);
+        }
+        System.arraycopy(buf, vo, dst, d, vl);
+        d += vl;
+      } else if ((prev1 != k1 ? Long.compareUnsigned(prev1, k1) : Long.compareUnsigned(prev2, k2)) >= 0) {
+        return undo(out, start); // out of order or a duplicate
+      }
+      prev1 = k1;
+      prev2 = k2;
+      if (vl > 0) {
+        if ((valueInfo(buf, valueRef, limits) & SYM_VALUE_PLAIN) == 0) {
+          return undo(out, start);
+        }
+        int nl = sym[2 * nameRef + 1];
+        dst[d] = ',';
+        WORD.set(dst, d + 1, w1);
+        WORD.set(dst, d + 9, w2);
+        d += nl + 1;
+        dst[d++] = '=';
+        System.arraycopy(buf, vo, dst, d, vl);
+        d += vl;
+      }
+    }
+    dst[d++] = ' ';
+    out.setLength(d);
+    fastPathSeries++;
+    return true;
+  }
+
+  private int nameInfo(byte[] buf, int ref, RemoteWriteConfig limits) {
+    int info = symbolInfo[ref];
+    if ((info & SYM_NAME_CHECKED) != 0) {
+      return info;
+    }
+    int off = symbols[2 * ref];
+    int len = symbols[2 * ref + 1];
+    info |= SYM_NAME_CHECKED;
+    if (len >= 1 && len <= 16 && len <= limits.maxLabelNameLength() && isLabelName(buf, off, len)
+        && !TagValues.isReservedKey(buf, off, len)) {
+      info |= SYM_NAME_FAST;
+      long k1 = nameKey(buf, off, len);
+      long k2 = len > 8 ? nameKey(buf, off + 8, len - 8) : 0;
+      symbolWords[2 * ref] = Long.reverseBytes(k1);
+      symbolWords[2 * ref + 1] = Long.reverseBytes(k2);
+    }
+    symbolInfo[ref] = info;
+    return info;
+  }
+
+  private int valueInfo(byte[] buf, int ref, RemoteWriteConfig limits) {
+    int info = symbolInfo[ref];
+    if ((info & SYM_VALUE_CHECKED) == 0) {
+      int len = symbols[2 * ref + 1];
+      boolean plain = len <= limits.maxLabelValueLength() && TagValues.classify(buf, symbols[2 * ref], len) == 0;
+      info |= SYM_VALUE_CHECKED | (plain ? SYM_VALUE_PLAIN : 0);
+      symbolInfo[ref] = info;
+    }
+    return info;
+  }
+
+  private int metricInfo(byte[] buf, int ref) {
+    int info = symbolInfo[ref];
+    if ((info & SYM_METRIC_CHECKED) == 0) {
+      boolean ok = isMetricName(buf, symbols[2 * ref], symbols[2 * ref + 1]);
+      info |= SYM_METRIC_CHECKED | (ok ? SYM_METRIC_OK : 0);
+      symbolInfo[ref] = info;
+    }
+    return info;
   }
 
   private int addRef(long ref, int nRefs, int nSymbols, RemoteWriteConfig limits) {
@@ -503,7 +630,10 @@ public final class RemoteWriteDecoder {
     return true;
   }
 
-  /** Series that {@link #fastSeries} decoded: for tests, which must see the fast path taken. */
+  /**
+   * Series whose key {@link #fastSeries} or {@link #writeSymbolSeriesKey} wrote: for tests, which
+   * must see the fast paths taken.
+   */
   long fastPathSeries;
 
   private static boolean undo(LineBuffer out, int start) {
@@ -563,7 +693,7 @@ public final class RemoteWriteDecoder {
         s.skip(wire);
       }
     }
-    emitSeries(buf, samplesFrom, end - samplesFrom, nLabels, nSamples, limits, out, stats);
+    emitSeries(buf, samplesFrom, end - samplesFrom, nLabels, nSamples, limits, out, stats, -1);
   }
 
   /**
@@ -573,13 +703,18 @@ public final class RemoteWriteDecoder {
    * Returns the index of {@code __name__}.
    */
   private int emitSeries(byte[] buf, int off, int len, int nLabels, int nSamples, RemoteWriteConfig limits,
-      LineBuffer out, WriteStats stats) {
-    int prefixStart = out.length();
+      LineBuffer out, WriteStats stats, int keyStart) {
     Relabeler relabel = limits.writeRelabel();
+    // keyStart ≥ 0: the caller checked the labels and wrote the key from there (writeSymbolSeriesKey).
+    boolean keyWritten = keyStart >= 0;
+    int prefixStart = keyWritten ? keyStart : out.length();
     // The usual shape (samples, no relabeling, __name__ first) is checked and written in one pass.
-    boolean written = nSamples > 0 && relabel.isEmpty() && nLabels > 0 && isNameLabel(buf, labels[0], labels[1]);
+    boolean written = keyWritten
+        || nSamples > 0 && relabel.isEmpty() && nLabels > 0 && isNameLabel(buf, labels[0], labels[1]);
     int nameIdx;
-    if (written) {
+    if (keyWritten) {
+      nameIdx = 0;
+    } else if (written) {
       writeCheckedSeriesKey(buf, nLabels, limits, out);
       nameIdx = 0;
     } else {

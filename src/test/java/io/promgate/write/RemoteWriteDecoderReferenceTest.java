@@ -54,6 +54,7 @@ class RemoteWriteDecoderReferenceTest {
   };
 
   private static long fastPathSeries;
+  private static long fastPathSeriesV2;
 
   @Test
   void decode_randomLabelSets_matchReference() {
@@ -75,6 +76,9 @@ class RemoteWriteDecoderReferenceTest {
     // taken most valid series (the rest have "time", an escaped value, or __name__ not first).
     org.junit.jupiter.api.Assertions.assertTrue(valid > 6_000 && valid < 16_000, "valid sets: " + valid);
     org.junit.jupiter.api.Assertions.assertTrue(fastPathSeries > valid / 3, "fast path took " + fastPathSeries + " of " + valid);
+    // 2.0: two identical series per request, the second from the symbol cache
+    org.junit.jupiter.api.Assertions.assertTrue(fastPathSeriesV2 > 2 * valid / 3,
+        "2.0 fast path took " + fastPathSeriesV2 + " of " + 2 * valid);
   }
 
   private static List<byte[][]> randomLabels(SplittableRandom rnd) {
@@ -232,8 +236,10 @@ class RemoteWriteDecoderReferenceTest {
     pb.writeBytes(req.build().toByteArray());
     byte[] bytes = pb.toByteArray();
     LineBuffer out = new LineBuffer(16);
+    RemoteWriteDecoder decoder = new RemoteWriteDecoder();
     try {
-      new RemoteWriteDecoder().decodeV2(bytes, 0, bytes.length, LIMITS, out, new WriteStats(), null, 0);
+      decoder.decodeV2(bytes, 0, bytes.length, LIMITS, out, new WriteStats(), null, 0);
+      fastPathSeriesV2 += decoder.fastPathSeries;
       String twice = out.toStringUtf8();
       String once = twice.substring(0, twice.length() / 2);
       assertEquals(twice, once + once);
