@@ -1195,20 +1195,28 @@ public final class RemoteWriteDecoder {
     if (len <= 0 || (NAME_CHAR[b[off] & 0xff] & METRIC_FIRST) == 0) {
       return false;
     }
+    if (off + ((len + 7) & ~7) > b.length) { // the end of the array: by table
+      int all = METRIC_REST;
+      for (int i = 0; i < len; i++) {
+        all &= NAME_CHAR[b[off + i] & 0xff];
+      }
+      return all != 0;
+    }
     long bad = 0;
     int i = 0;
-    for (; i < len && off + i + 8 <= b.length; i += 8) {
-      long valid = len - i >= 8 ? -1L : -1L >>> ((8 - (len - i)) << 3);
-      long w = (long) WORD.get(b, off + i);
-      long t = w ^ 0x3A3A3A3A3A3A3A3AL; // ':' is a metric-name character too
-      long colon = ~((t & ~HIGH) + 0x7F7F7F7F7F7F7F7FL | t);
-      bad |= notLabelChars(w) & ~colon & valid;
+    for (; i < len - 8; i += 8) {
+      bad |= notMetricChars((long) WORD.get(b, off + i));
     }
-    int all = METRIC_REST;
-    for (; i < len; i++) {
-      all &= NAME_CHAR[b[off + i] & 0xff];
-    }
-    return (bad & HIGH) == 0 && all != 0;
+    // The last word runs past the name: shift the flags of those bytes out.
+    bad |= notMetricChars((long) WORD.get(b, off + i)) & (-1L >>> ((8 - (len - i)) << 3));
+    return bad == 0;
+  }
+
+  /** As {@link #notLabelChars}, with {@code :} allowed too. */
+  private static long notMetricChars(long w) {
+    long t = w ^ 0x3A3A3A3A3A3A3A3AL;
+    long colon = ~((t & ~HIGH) + 0x7F7F7F7F7F7F7F7FL | t); // bit 7 set iff the byte is ':'
+    return notLabelChars(w) & ~colon;
   }
 
   static boolean isUtf8(byte[] b, int off, int len) {
