@@ -138,7 +138,7 @@ public final class LineBuffer {
   /**
    * Writes the digits of {@code v ≥ 0} so that the last one is at {@code dst[end - 1]}. Eight
    * digits at a time in int arithmetic, two per step from a table: a 13-digit millisecond
-   * timestamp is one long division and six table lookups.
+   * timestamp is one long division, six two-digit lookups and one digit.
    */
   static void writeDigits(byte[] dst, int end, long v) {
     int p = end;
