@@ -30,6 +30,13 @@ import org.openjdk.jmh.infra.Blackhole;
  * Divide ops/s by nothing and multiply by samplesPerRequest for samples/s; divide
  * {@code gc.alloc.rate.norm} by samplesPerRequest for bytes allocated per sample.
  *
+ * <p>{@code naive} is kept as the straightforward implementation, and it does less than promgate:
+ * protobuf-java checks UTF-8 (proto3 strings), but nothing checks label names, their order or
+ * duplicates, or the metric name; only space, comma and equals are escaped (a newline or a
+ * trailing backslash breaks the line), {@code time} is written as a tag key InfluxDB refuses,
+ * NaN and ±Inf come out as {@code NaN}/{@code Infinity} (not line protocol), and no limit is
+ * enforced.
+ *
  * <pre>./mvnw -B -Pjmh test-compile exec:exec -Djmh.args="DecodeBenchmark -prof gc"</pre>
  */
 @State(Scope.Thread)

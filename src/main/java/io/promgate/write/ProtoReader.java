@@ -39,6 +39,14 @@ public final class ProtoReader {
 
   /** Reads a field key; returns {@code fieldNumber << 3 | wireType}. */
   public int readTag() {
+    int p = pos;
+    if (p < limit) {
+      byte b0 = buf[p];
+      if (b0 >= 8) { // one byte, field number ≥ 1
+        pos = p + 1;
+        return b0;
+      }
+    }
     long key = readVarint();
     if (key > 0xFFFF_FFFFL || (key >>> 3) == 0) {
       throw corrupt("invalid field key " + key);
@@ -47,6 +55,20 @@ public final class ProtoReader {
   }
 
   public long readVarint() {
+    // One-byte varints (field keys, label and sample lengths) are nearly all of them: decide
+    // those with one compare before the general loop. Profiled: readVarint was 15% of decode.
+    int p = pos;
+    if (p < limit) {
+      byte b0 = buf[p];
+      if (b0 >= 0) {
+        pos = p + 1;
+        return b0;
+      }
+    }
+    return readVarintSlow();
+  }
+
+  private long readVarintSlow() {
     long result = 0;
     for (int shift = 0; shift < 64; shift += 7) {
       if (pos >= limit) {

@@ -73,4 +73,44 @@ class TagValuesTest {
     assertEquals(key, TagValues.storedKey(name));
     assertEquals(name, TagValues.decodeKey(key));
   }
+
+  @org.junit.jupiter.api.Test
+  void copyAndClassify_everyByteAtEveryPosition_matchesClassifyAndCopies() {
+    // Each of the 256 byte values at each offset of a 1..20-byte value, among plain filler, with
+    // the value placed so that it ends at, near and far from the end of the array (word reads
+    // there are not possible and the byte loop takes over).
+    for (int len = 1; len <= 20; len++) {
+      for (int pos = 0; pos < len; pos++) {
+        for (int c = 0; c < 256; c++) {
+          for (int slack : new int[] {0, 3, 16}) {
+            byte[] src = new byte[2 + len + slack];
+            java.util.Arrays.fill(src, (byte) 'a');
+            src[2 + pos] = (byte) c;
+            byte[] dst = new byte[len + 8];
+            int flags = TagValues.copyAndClassify(src, 2, len, dst, 0);
+            assertEquals(TagValues.classify(src, 2, len), flags, "byte " + c + " at " + pos + " of " + len);
+            assertEquals(new String(src, 2, len, StandardCharsets.ISO_8859_1), new String(dst, 0, len, StandardCharsets.ISO_8859_1));
+          }
+        }
+      }
+    }
+  }
+
+  @org.junit.jupiter.api.Test
+  void copyAndClassify_randomValues_matchClassify() {
+    java.util.SplittableRandom rnd = new java.util.SplittableRandom(3);
+    for (int i = 0; i < 200_000; i++) {
+      byte[] src = new byte[rnd.nextInt(1, 40)];
+      for (int j = 0; j < src.length; j++) {
+        // mostly plain ASCII, so that all-zero flags are common too
+        src[j] = (byte) (rnd.nextInt(20) == 0 ? rnd.nextInt(256) : rnd.nextInt('a', 'z' + 1));
+      }
+      int off = rnd.nextInt(src.length);
+      int n = rnd.nextInt(src.length - off + 1);
+      byte[] dst = new byte[n + 8];
+      assertEquals(TagValues.classify(src, off, n), TagValues.copyAndClassify(src, off, n, dst, 0));
+      assertEquals(java.util.Arrays.toString(java.util.Arrays.copyOfRange(src, off, off + n)),
+          java.util.Arrays.toString(java.util.Arrays.copyOf(dst, n)));
+    }
+  }
 }

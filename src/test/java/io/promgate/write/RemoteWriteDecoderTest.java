@@ -150,6 +150,64 @@ class RemoteWriteDecoderTest {
   }
 
   @Test
+  void decode_fieldsInAnyOrder_sameLinesAsTheUsualOrder() {
+    // The decoder has fast paths for labels-then-samples, Label{name, value} and Sample{value,
+    // timestamp}; proto3 allows any field order, repeated fields (last wins) and unknown fields.
+    String longValue = "v".repeat(200); // a two-byte length
+    String expected = "m,__name__=m,a=" + longValue + ",b=x value=1.5 7\nm,__name__=m,a=" + longValue + ",b=x value=0 8\n";
+    byte[] nameLabel = cat(bytes(0x0a, 0x08), "__name__".getBytes(), bytes(0x12, 0x01, 'm'));
+    byte[] aLabel = cat(bytes(0x0a, 0x01, 'a', 0x12, 0xc8, 0x01), longValue.getBytes());
+    byte[] bLabelReversed = bytes(0x12, 0x01, 'x', 0x0a, 0x01, 'b'); // value before name
+    byte[] sample1 = cat(bytes(0x09), le(Double.doubleToRawLongBits(1.5)), bytes(0x10, 0x07));
+    byte[] sample1Reversed = cat(bytes(0x10, 0x07, 0x09), le(Double.doubleToRawLongBits(1.5)));
+    byte[] sample2NoValue = bytes(0x10, 0x08); // value 0 is the default, left out
+    byte[] sample2Repeated = cat(bytes(0x09), le(Double.doubleToRawLongBits(9)), bytes(0x10, 0x01, 0x09), le(0), bytes(0x10, 0x08));
+    byte[] unknown = bytes(0x78, 0x05); // field 15, varint 5
+    byte[][] orders = {
+      series(field(1, nameLabel), field(1, aLabel), field(1, bLabelReversed), field(2, sample1), field(2, sample2NoValue)),
+      series(field(2, sample1), field(1, nameLabel), field(2, sample2NoValue), field(1, aLabel), field(1, bLabelReversed)),
+      series(field(1, nameLabel), unknown, field(1, aLabel), field(2, sample1Reversed), unknown, field(1, bLabelReversed),
+          field(2, sample2Repeated)),
+      series(field(1, cat(nameLabel, unknown)), field(1, aLabel), field(1, bLabelReversed), field(2, cat(sample1, unknown)),
+          field(2, sample2NoValue)),
+    };
+    for (byte[] pb : orders) {
+      LineBuffer out = new LineBuffer(16);
+      new RemoteWriteDecoder().decode(pb, 0, pb.length, LIMITS, out, new WriteStats());
+      assertEquals(expected, out.toStringUtf8());
+    }
+  }
+
+  private static byte[] series(byte[]... fields) {
+    byte[] ts = cat(fields);
+    return cat(bytes(0x0a), varint(ts.length), ts);
+  }
+
+  private static byte[] field(int number, byte[] message) {
+    return cat(bytes(number << 3 | 2), varint(message.length), message);
+  }
+
+  private static byte[] varint(int v) {
+    return v < 128 ? bytes(v) : bytes(v & 0x7f | 0x80, v >>> 7);
+  }
+
+  private static byte[] le(long v) {
+    byte[] b = new byte[8];
+    for (int i = 0; i < 8; i++) {
+      b[i] = (byte) (v >>> (8 * i));
+    }
+    return b;
+  }
+
+  private static byte[] cat(byte[]... parts) {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    for (byte[] p : parts) {
+      out.writeBytes(p);
+    }
+    return out.toByteArray();
+  }
+
+  @Test
   void decode_garbage_rejectsAsCorruptProtobuf() {
     // 0x0F: field 1 with wire type 7, which does not exist.
     var e = rejects(bytes(0x0f, 0x01, 0x02));
@@ -314,5 +372,67 @@ class RemoteWriteDecoderTest {
     assertEquals("up,__name__=up,host=b,job=j value=1 3\n", out.toStringUtf8());
     assertEquals(1, stats.samples);
     assertEquals(2, stats.droppedByRelabel);
+  }
+
+  @Test
+  void isLabelName_everyByteAtEveryPosition_matchesTheGrammar() {
+    for (int len = 1; len <= 20; len++) {
+      for (int pos = 0; pos < len; pos++) {
+        for (int c = 0; c < 256; c++) {
+          for (int slack : new int[] {0, 3, 16}) { // at, near and far from the end of the array
+            byte[] b = new byte[1 + len + slack];
+            java.util.Arrays.fill(b, (byte) 'a');
+            b[1 + pos] = (byte) c;
+            String name = new String(b, 1, len, java.nio.charset.StandardCharsets.ISO_8859_1);
+            assertEquals(name.matches("[a-zA-Z_][a-zA-Z0-9_]*"), RemoteWriteDecoder.isLabelName(b, 1, len), name);
+            assertEquals(name.matches("[a-zA-Z_:][a-zA-Z0-9_:]*"), RemoteWriteDecoder.isMetricName(b, 1, len), name);
+          }
+        }
+      }
+    }
+  }
+
+  @Test
+  void decode_everyByteAtEveryPositionOfALabelName_rejectsExactlyTheInvalidNames() {
+    // The one-pass writer checks names of up to 8 bytes as one word; this drives every byte value
+    // through each position of such names (and of 9- and 10-byte names, checked the other way).
+    for (int len = 1; len <= 10; len++) {
+      for (int pos = 0; pos < len; pos++) {
+        for (int c = 0; c < 256; c++) {
+          byte[] name = new byte[len];
+          java.util.Arrays.fill(name, (byte) 'z');
+          name[pos] = (byte) c;
+          // By hand: protobuf-java refuses to encode a name that is not UTF-8.
+          // TimeSeries{ Label{"__name__", "m"}, Label{name, "v"}, Sample{1.0, 1} }
+          java.io.ByteArrayOutputStream ts = new java.io.ByteArrayOutputStream();
+          ts.writeBytes(bytes(0x0a, 0x0d, 0x0a, 0x08, '_', '_', 'n', 'a', 'm', 'e', '_', '_', 0x12, 0x01, 'm'));
+          ts.writeBytes(bytes(0x0a, 5 + len, 0x0a, len));
+          ts.writeBytes(name);
+          ts.writeBytes(bytes(0x12, 0x01, 'v'));
+          ts.writeBytes(bytes(0x12, 0x0b, 0x09, 0, 0, 0, 0, 0, 0, 0xf0, 0x3f, 0x10, 0x01));
+          byte[] pb = new byte[2 + ts.size()];
+          pb[0] = 0x0a;
+          pb[1] = (byte) ts.size();
+          System.arraycopy(ts.toByteArray(), 0, pb, 2, ts.size());
+          String s = new String(name, java.nio.charset.StandardCharsets.ISO_8859_1);
+          boolean valid = s.matches("[a-zA-Z_][a-zA-Z0-9_]*");
+          String result;
+          try {
+            LineBuffer out = new LineBuffer(16);
+            new RemoteWriteDecoder().decode(pb, 0, pb.length, LIMITS, out, new WriteStats());
+            result = out.toStringUtf8();
+          } catch (InvalidWriteException e) {
+            result = e.getMessage();
+          }
+          if (!valid) {
+            assertEquals(true, result.startsWith("invalid label name"), s + ": " + result);
+          } else if (s.compareTo("__name__") < 0) {
+            assertEquals(true, result.startsWith("labels not sorted by name"), s + ": " + result);
+          } else {
+            assertEquals("m,__name__=m," + (s.equals("time") ? "%pg:" : "") + s + "=v value=1 1\n", result);
+          }
+        }
+      }
+    }
   }
 }

@@ -1,0 +1,306 @@
+package io.promgate.write;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import com.google.protobuf.ByteString;
+import io.promgate.config.PromgateConfig;
+import io.promgate.config.RemoteWriteConfig;
+import io.promgate.influx.LineBuffer;
+import io.promgate.influx.TagValues;
+import io.promgate.prompb.Remote;
+import io.promgate.prompb.v2.WriteV2;
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The decoder's label handling against a reference written the plain way: the remote-write spec's
+ * checks one after the other on whole byte arrays, then the line assembled with {@link
+ * TagValues#write}. Random label sets — mostly valid, some mutated into each kind of error — go
+ * through both remote write 1.0 and 2.0, so the one-pass fast path ({@code __name__} first), the
+ * general path and the 2.0 symbol caches must all agree with the reference on every line and on
+ * the exact error message.
+ */
+class RemoteWriteDecoderReferenceTest {
+  private static final RemoteWriteConfig LIMITS = limits();
+
+  private static RemoteWriteConfig limits() {
+    try {
+      return PromgateConfig.parse("t", "remote_write: {max_label_name_length: 10, max_label_value_length: 12}").remoteWrite();
+    } catch (io.promgate.config.ConfigException e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  private static final String[] NAMES = {
+    "A", "Zeta", "_x", "a", "aa", "ab", "b", "code", "cluster", "job", "time", "x_1", "__name__", "namespace", "instance_x",
+  };
+  private static final String[] BAD_NAMES = {"", "0bad", "a-b", "a:b", "ü", "name_too_long_"};
+  private static final String[] METRICS = {"up", "a:b", "_m", "Up9", "my-metric", "0x", "", "ü", ":"};
+  private static final byte[][] VALUES = {
+    b(""), b("x"), b("a b"), b("k=v,x"), b("C:\\dir\\"), b("%pg:x"), b("line\nbreak"), b("ünï"),
+    b("100%"), b("\\"), b("tab\there"), b("del\u007f"), b("value_too_long"), b("a\\,b"), b("/api/v1"),
+    bytes(0xc3, 0x28), bytes(0xed, 0xa0, 0x80), bytes(0xc0, 0xaf), bytes('o', 'k', 0xe2, 0x82), bytes(0xf0, 0x9f, 0x98, 0x80),
+  };
+
+  private static long fastPathSeries;
+  private static long fastPathSeriesV2;
+
+  @Test
+  void decode_randomLabelSets_matchReference() {
+    SplittableRandom rnd = new SplittableRandom(7);
+    int valid = 0;
+    for (int iter = 0; iter < 20_000; iter++) {
+      List<byte[][]> labels = randomLabels(rnd);
+      double[] values = new double[1 + rnd.nextInt(3)];
+      for (int i = 0; i < values.length; i++) {
+        values[i] = rnd.nextBoolean() ? rnd.nextInt(1000) : rnd.nextDouble();
+      }
+      String expected = reference(labels, values);
+      valid += expected.startsWith("OK ") ? 1 : 0;
+      String context = "labels " + describe(labels);
+      assertEquals(expected, decodeV1(labels, values), context);
+      assertEquals(expected, decodeV2(labels, values), context);
+    }
+    // The generator must exercise both outcomes in earnest, and the 1.0 fast path must have
+    // taken most valid series (the rest have "time", an escaped value, or __name__ not first).
+    org.junit.jupiter.api.Assertions.assertTrue(valid > 6_000 && valid < 16_000, "valid sets: " + valid);
+    org.junit.jupiter.api.Assertions.assertTrue(fastPathSeries > valid / 3, "fast path took " + fastPathSeries + " of " + valid);
+    // 2.0: two identical series per request, the second from the symbol cache
+    org.junit.jupiter.api.Assertions.assertTrue(fastPathSeriesV2 > 2 * valid / 3,
+        "2.0 fast path took " + fastPathSeriesV2 + " of " + 2 * valid);
+  }
+
+  private static List<byte[][]> randomLabels(SplittableRandom rnd) {
+    List<String> names = new ArrayList<>();
+    int n = rnd.nextInt(6);
+    for (int i = 0; i < n; i++) {
+      String name = NAMES[rnd.nextInt(NAMES.length)];
+      if (!names.contains(name)) {
+        names.add(name);
+      }
+    }
+    if (rnd.nextInt(10) != 0 && !names.contains("__name__")) {
+      names.add("__name__");
+    }
+    Collections.sort(names); // String order is byte order for ASCII
+    List<byte[][]> labels = new ArrayList<>();
+    for (String name : names) {
+      byte[] value = name.equals("__name__")
+          ? b(rnd.nextInt(3) == 0 ? METRICS[rnd.nextInt(METRICS.length)] : "m" + rnd.nextInt(5))
+          : rnd.nextInt(3) == 0 ? VALUES[rnd.nextInt(VALUES.length)] : b("v" + rnd.nextInt(100));
+      labels.add(new byte[][] {b(name), value});
+    }
+    switch (rnd.nextInt(8)) {
+      case 0 -> { // swap two labels
+        if (labels.size() >= 2) {
+          int i = rnd.nextInt(labels.size() - 1);
+          Collections.swap(labels, i, i + 1 + rnd.nextInt(labels.size() - 1 - i));
+        }
+      }
+      case 1 -> { // duplicate a label name next to itself
+        if (!labels.isEmpty()) {
+          int i = rnd.nextInt(labels.size());
+          labels.add(i + 1, new byte[][] {labels.get(i)[0], b("dup")});
+        }
+      }
+      case 2 -> { // an invalid label name somewhere
+        if (!labels.isEmpty()) {
+          labels.get(rnd.nextInt(labels.size()))[0] = b(BAD_NAMES[rnd.nextInt(BAD_NAMES.length)]);
+        }
+      }
+      default -> { }
+    }
+    return labels;
+  }
+
+  /** "OK " + the lines, or "ERR " + the message, computed the plain way. */
+  private static String reference(List<byte[][]> labels, double[] values) {
+    int nameIdx = -1;
+    for (int i = 0; i < labels.size(); i++) {
+      byte[] name = labels.get(i)[0];
+      byte[] value = labels.get(i)[1];
+      String in = " in series " + describe(labels);
+      if (name.length == 0) {
+        return "ERR empty label name" + in;
+      }
+      if (name.length > LIMITS.maxLabelNameLength()) {
+        return "ERR label name longer than 10 bytes (remote_write.max_label_name_length)" + in;
+      }
+      if (value.length > LIMITS.maxLabelValueLength()) {
+        return "ERR value of label \"" + s(name) + "\" longer than 12 bytes (remote_write.max_label_value_length)" + in;
+      }
+      if (!s(name).matches("[a-zA-Z_][a-zA-Z0-9_]*")) {
+        return "ERR invalid label name \"" + s(name) + "\"" + in;
+      }
+      if (!utf8(value)) {
+        return "ERR value of label \"" + s(name) + "\" is not valid UTF-8" + in;
+      }
+      if (i > 0) {
+        int c = Arrays.compareUnsigned(labels.get(i - 1)[0], name);
+        if (c == 0) {
+          return "ERR duplicate label name \"" + s(name) + "\"" + in;
+        }
+        if (c > 0) {
+          return "ERR labels not sorted by name at \"" + s(name) + "\"" + in;
+        }
+      }
+      if (s(name).equals("__name__")) {
+        nameIdx = i;
+      }
+    }
+    if (nameIdx < 0 || labels.get(nameIdx)[1].length == 0) {
+      return "ERR series has no metric name (__name__) in series " + describe(labels);
+    }
+    String metric = s(labels.get(nameIdx)[1]);
+    if (!metric.matches("[a-zA-Z_:][a-zA-Z0-9_:]*")) {
+      return "ERR invalid metric name \"" + metric + "\" in series " + describe(labels);
+    }
+    LineBuffer key = new LineBuffer(64).putAscii(metric);
+    for (byte[][] l : labels) {
+      if (l[1].length > 0) {
+        key.put((byte) ',').putAscii(TagValues.storedKey(s(l[0]))).put((byte) '=');
+        TagValues.write(key, l[1], 0, l[1].length);
+      }
+    }
+    StringBuilder lines = new StringBuilder("OK ");
+    for (int i = 0; i < values.length; i++) {
+      lines.append(key.toStringUtf8()).append(" value=")
+          .append(new LineBuffer(32).putDouble(values[i]).toStringUtf8()).append(' ').append(1000 + i).append('\n');
+    }
+    return lines.toString();
+  }
+
+  // protobuf-java refuses to encode invalid UTF-8 into a string field, so labels and symbols are
+  // encoded by hand (proto3 style: an empty string is left out); samples use the generated code.
+  private static String decodeV1(List<byte[][]> labels, double[] values) {
+    ByteArrayOutputStream ts = new ByteArrayOutputStream();
+    for (byte[][] l : labels) {
+      ByteArrayOutputStream label = new ByteArrayOutputStream();
+      string(label, 1, l[0]);
+      string(label, 2, l[1]);
+      field(ts, 1, label.toByteArray()); // an empty Label{} is still a label
+    }
+    for (int i = 0; i < values.length; i++) {
+      field(ts, 2, Remote.Sample.newBuilder().setValue(values[i]).setTimestamp(1000 + i).build().toByteArray());
+    }
+    ByteArrayOutputStream req = new ByteArrayOutputStream();
+    field(req, 1, ts.toByteArray());
+    byte[] pb = req.toByteArray();
+    LineBuffer out = new LineBuffer(16);
+    RemoteWriteDecoder decoder = new RemoteWriteDecoder();
+    try {
+      decoder.decode(pb, 0, pb.length, LIMITS, out, new WriteStats());
+      fastPathSeries += decoder.fastPathSeries;
+      return "OK " + out.toStringUtf8();
+    } catch (InvalidWriteException e) {
+      return "ERR " + e.getMessage();
+    }
+  }
+
+  private static String decodeV2(List<byte[][]> labels, double[] values) {
+    // Symbols are interned by their bytes; a second, identical series shares them so that
+    // anything cached per symbol for the request is used by more than one series.
+    Map<ByteString, Integer> symbols = new LinkedHashMap<>();
+    symbols.put(ByteString.EMPTY, 0);
+    WriteV2.Request.Builder req = WriteV2.Request.newBuilder();
+    for (int round = 0; round < 2; round++) {
+      WriteV2.TimeSeries.Builder ts = WriteV2.TimeSeries.newBuilder();
+      for (byte[][] l : labels) {
+        ts.addLabelsRefs(symbols.computeIfAbsent(ByteString.copyFrom(l[0]), k -> symbols.size()));
+        ts.addLabelsRefs(symbols.computeIfAbsent(ByteString.copyFrom(l[1]), k -> symbols.size()));
+      }
+      for (int i = 0; i < values.length; i++) {
+        ts.addSamples(WriteV2.Sample.newBuilder().setValue(values[i]).setTimestamp(1000 + i));
+      }
+      req.addTimeseries(ts);
+    }
+    ByteArrayOutputStream pb = new ByteArrayOutputStream();
+    for (ByteString symbol : symbols.keySet()) {
+      ByteArrayOutputStream one = new ByteArrayOutputStream();
+      varint(one, 4 << 3 | 2);
+      varint(one, symbol.size());
+      one.writeBytes(symbol.toByteArray());
+      pb.writeBytes(one.toByteArray()); // Request.symbols = 4, the empty one included
+    }
+    pb.writeBytes(req.build().toByteArray());
+    byte[] bytes = pb.toByteArray();
+    LineBuffer out = new LineBuffer(16);
+    RemoteWriteDecoder decoder = new RemoteWriteDecoder();
+    try {
+      decoder.decodeV2(bytes, 0, bytes.length, LIMITS, out, new WriteStats(), null, 0);
+      fastPathSeriesV2 += decoder.fastPathSeries;
+      String twice = out.toStringUtf8();
+      String once = twice.substring(0, twice.length() / 2);
+      assertEquals(twice, once + once);
+      return "OK " + once;
+    } catch (InvalidWriteException e) {
+      return "ERR " + e.getMessage();
+    }
+  }
+
+  private static void string(ByteArrayOutputStream out, int number, byte[] value) {
+    if (value.length > 0) {
+      field(out, number, value);
+    }
+  }
+
+  private static void field(ByteArrayOutputStream out, int number, byte[] value) {
+    varint(out, number << 3 | 2);
+    varint(out, value.length);
+    out.writeBytes(value);
+  }
+
+  private static void varint(ByteArrayOutputStream out, int v) {
+    while ((v & ~0x7f) != 0) {
+      out.write((v & 0x7f) | 0x80);
+      v >>>= 7;
+    }
+    out.write(v);
+  }
+
+  private static String describe(List<byte[][]> labels) {
+    StringBuilder sb = new StringBuilder("{");
+    for (int i = 0; i < labels.size(); i++) {
+      sb.append(i > 0 ? ", " : "").append(s(labels.get(i)[0])).append("=\"")
+          .append(s(labels.get(i)[1]).replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n")).append('"');
+    }
+    return sb.append('}').toString();
+  }
+
+  private static boolean utf8(byte[] v) {
+    try {
+      StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(v));
+      return true;
+    } catch (CharacterCodingException e) {
+      return false;
+    }
+  }
+
+  private static String s(byte[] b) {
+    return new String(b, StandardCharsets.UTF_8);
+  }
+
+  private static byte[] b(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static byte[] bytes(int... b) {
+    byte[] out = new byte[b.length];
+    for (int i = 0; i < b.length; i++) {
+      out[i] = (byte) b[i];
+    }
+    return out;
+  }
+}
