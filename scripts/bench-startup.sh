@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# Startup benchmark: wall time from launching promgate until GET /-/ready answers 200 (which needs
+# the config loaded, the HTTP server listening and InfluxDB answering promgate's /ping), against a
+# private InfluxDB started here. Each run launches a fresh process, polls /-/ready every 5 ms,
+# records the time, kills the process; prints every run, then median/min/max.
+#
+#   scripts/bench-startup.sh [RUNS=10] [COMMAND...]
+#
+# COMMAND launches promgate without its flags (--config.file and --web.listen-address are
+# appended); default: scripts/promgate, the launcher. Compare, e.g.:
+#   scripts/bench-startup.sh 10 java -jar target/quarkus-app/quarkus-run.jar
+#   scripts/bench-startup.sh 10 env PROMGATE_JAVA_HOME=/usr/lib/jvm/java-17-openjdk-amd64 scripts/promgate
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib.sh
+RUNS=${1:-10}
+shift || true
+if (($# == 0)); then set -- scripts/promgate; fi
+ensure_servers
+[[ -f target/quarkus-app/quarkus-run.jar ]] || ./mvnw -B -q package -DskipTests
+
+DIR=$(mktemp -d -t promgate-startup.XXXXXX)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$DIR"; }
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+IPORT=$(free_port); RPORT=$(free_port)
+start_influxd "$DIR/influxdb" "$IPORT" "$RPORT"
+cat >"$DIR/promgate.yml" <<CONF
+storage:
+  influxdb:
+    url: http://127.0.0.1:${IPORT}
+    database: startup
+CONF
+
+echo "command: $* (load average: $(cut -d' ' -f1-3 /proc/loadavg))"
+# The timing loop is Python so that polling costs no fork per attempt; the clock starts just
+# before the process is spawned and stops when /-/ready has answered 200.
+python3 - "$RUNS" "$DIR" "$@" <<'PY'
+import http.client, os, re, signal, statistics, subprocess, sys, time, socket
+runs, d, cmd = int(sys.argv[1]), sys.argv[2], sys.argv[3:]
+def free_port():
+    s = socket.socket(); s.bind(("127.0.0.1", 0)); p = s.getsockname()[1]; s.close(); return p
+def cpu_seconds(pid):
+    # user + system CPU of the process tree (a launcher script execs java, so usually one process)
+    total = 0
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                f = open(f"/proc/{d}/stat").read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(d) == pid or int(f[1]) == pid:  # pid itself or its children
+                total += int(f[11]) + int(f[12])
+    return total / os.sysconf("SC_CLK_TCK")
+times, cpus = [], []
+for i in range(runs):
+    port = free_port()
+    log = open(f"{d}/promgate-{i}.log", "w")
+    t0 = time.monotonic()
+    p = subprocess.Popen(cmd + [f"--config.file={d}/promgate.yml", f"--web.listen-address=127.0.0.1:{port}"],
+                         stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    ready = None
+    while time.monotonic() - t0 < 60 and p.poll() is None:
+        try:
+            c = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
+            c.request("GET", "/-/ready")
+            if c.getresponse().status == 200:
+                ready = time.monotonic() - t0
+                cpu = cpu_seconds(p.pid)
+                break
+        except OSError:
+            pass
+        finally:
+            c.close()
+        time.sleep(0.005)
+    try:
+        os.killpg(p.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        pass  # exited by itself: reported below
+    p.wait()
+    log.close()
+    started = re.search(r"started in ([0-9.]+)s", open(f"{d}/promgate-{i}.log").read())
+    if ready is None:
+        sys.exit(f"run {i + 1}: not ready within 60 s (exit {p.returncode}); log:\n" + open(f"{d}/promgate-{i}.log").read())
+    times.append(ready)
+    cpus.append(cpu)
+    print(f"run {i + 1}: ready after {ready * 1000:.0f} ms, {cpu:.2f} CPU-s (Quarkus 'started in' {started.group(1) if started else '?'} s)", flush=True)
+    time.sleep(0.5)
+ms = [t * 1000 for t in times]
+print(f"time to ready, {runs} runs: median {statistics.median(ms):.0f} ms, min {min(ms):.0f} ms, max {max(ms):.0f} ms; "
+      f"CPU until ready: median {statistics.median(cpus):.2f} s, min {min(cpus):.2f} s, max {max(cpus):.2f} s")
+PY
