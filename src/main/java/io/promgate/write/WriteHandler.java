@@ -172,8 +172,12 @@ public final class WriteHandler implements Handler<RoutingContext> {
         }
       }
       SnappyBlock.decompressInto(raw, off, len, pb);
-      // Line protocol is larger than the protobuf it comes from: the label text is repeated per sample.
-      lines = buffers.acquire(Math.max(1024, n * 3));
+      // Each line repeats its series' labels, the protobuf holds them once per series: with one
+      // sample per series (what Prometheus's queue usually sends) line protocol is about as long as
+      // the protobuf, and more samples per series grow the buffer by doubling. The buffer lives until
+      // InfluxDB acknowledged it, so a 3x guess cost 3x the memory of every waiting request (~270
+      // MB more heap at 200 concurrent senders, BENCHMARKS.md).
+      lines = buffers.acquire(Math.max(1024, n + (n >> 2)));
       try {
         long now = System.currentTimeMillis();
         if (protocol == Protocol.V2) {
