@@ -117,22 +117,26 @@ public final class WriteHandler implements Handler<RoutingContext> {
         // Vert.x rejects malformed Content-Length before we get here; keep the default
       }
     }
-    Buffer body = Buffer.buffer(Math.max(initial, 16));
+    // In a holder that is emptied once decoded: the request keeps these handlers (and so the
+    // body) until it is answered, which for a stored write is after InfluxDB's acknowledgement.
+    Buffer[] body = {Buffer.buffer(Math.max(initial, 16))};
     boolean[] refused = {false};
     req.handler(chunk -> {
       if (refused[0]) {
         return;
       }
-      if ((long) body.length() + chunk.length() > limits.maxBodyBytes()) {
+      if ((long) body[0].length() + chunk.length() > limits.maxBodyBytes()) {
         refused[0] = true;
+        body[0] = null;
         answer(rc, protocol, limits, start, null, tooLarge(limits));
         return;
       }
-      body.appendBuffer(chunk);
+      body[0].appendBuffer(chunk);
     });
     req.exceptionHandler(t -> {
       if (!refused[0]) {
         refused[0] = true;
+        body[0] = null;
         metrics.inFlight.decrementAndGet();
         LOG.debugf("remote-write request body failed: %s", t);
       }
@@ -140,7 +144,9 @@ public final class WriteHandler implements Handler<RoutingContext> {
     req.endHandler(v -> {
       if (!refused[0]) {
         refused[0] = true;
-        process(rc, protocol, database, limits, body, start);
+        Buffer received = body[0];
+        body[0] = null;
+        process(rc, protocol, database, limits, received, start);
       }
     });
     req.resume();
