@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Creates promgate's startup cache in target/quarkus-app, which scripts/promgate then uses:
+# Creates promgate's startup cache in target/quarkus-app (or $PROMGATE_APP_DIR), which scripts/promgate
+# then uses:
 #   - with a JDK 25+: app.aot, the AOT cache (JEP 483 classes loaded and linked ahead of time,
 #     JEP 515 method profiles), used with -XX:AOTCache;
 #   - with JDK 17-24: app.jsa, a dynamic AppCDS archive (classes parsed and verified ahead of
@@ -19,7 +20,7 @@
 # and /usr/lib/jvm/*, else the JDK of `java` on the PATH ($JAVA_HOME if set).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-APP=$PWD/target/quarkus-app
+APP=${PROMGATE_APP_DIR:-$PWD/target/quarkus-app}
 [[ -f $APP/quarkus-run.jar ]] || { echo "aot-cache: $APP/quarkus-run.jar is missing: run ./mvnw -B package first" >&2; exit 1; }
 if command -v unzip >/dev/null && ! unzip -p "$APP/quarkus-run.jar" META-INF/MANIFEST.MF | tr -d '\r\n ' | grep -q 'Class-Path:.*lib/main/'; then
   # The caches hold only classes of the JDK's own class loaders: Quarkus's default fast-jar loads
