@@ -16,9 +16,11 @@ PER_REQUEST=2000
 ensure_servers
 
 mvn_q() { ./mvnw -B -q -o "$@" >/dev/null 2>&1 || ./mvnw -B -q "$@"; }
-mvn_q package -DskipTests
-mvn_q test-compile org.apache.maven.plugins:maven-dependency-plugin:3.8.1:build-classpath \
-  -Dmdep.outputFile=target/bench.cp -Dmdep.includeScope=test
+if [[ -z ${SKIP_BUILD:-} || ! -f target/bench.cp ]]; then # SKIP_BUILD=1: rerun on the last build
+  mvn_q package -DskipTests
+  mvn_q test-compile org.apache.maven.plugins:maven-dependency-plugin:3.8.1:build-classpath \
+    -Dmdep.outputFile=target/bench.cp -Dmdep.includeScope=test
+fi
 CP="target/test-classes:target/classes:$(cat target/bench.cp)"
 
 DIR=$(mktemp -d -t promgate-bench.XXXXXX)
@@ -40,7 +42,8 @@ storage:
     url: ${IURL}
     database: gate
 CONF
-java -jar target/quarkus-app/quarkus-run.jar --config.file="$DIR/promgate.yml" \
+# Through the launcher, with its default JVM flags (JAVA_OPTS and PROMGATE_JAVA_HOME apply).
+scripts/promgate --config.file="$DIR/promgate.yml" \
   --web.listen-address="127.0.0.1:${GPORT}" >"$DIR/promgate.log" 2>&1 &
 GPID=$!
 pids+=($GPID)
@@ -77,5 +80,6 @@ for n in $SENDERS; do
   done
 done
 echo
-echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(java -version 2>&1 | head -1), $(influxd version 2>/dev/null | head -1)"
+echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(influxd version 2>/dev/null | head -1), load average $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "promgate: $(tr '\0' ' ' <"/proc/$GPID/cmdline" | sed 's/ --config.file.*//')"
 cat "$out"
