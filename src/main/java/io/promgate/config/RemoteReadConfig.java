@@ -41,44 +41,40 @@ public record RemoteReadConfig(
   }
 
   static RemoteReadConfig read(YamlTree t) {
-    RemoteReadConfig c =
-        new RemoteReadConfig(
-            t.bytes("max_request_bytes", 4L << 20, 1 << 10, 1L << 30),
-            t.integer("max_samples_per_query", 50_000_000, 1, Long.MAX_VALUE),
-            (int) t.integer("max_series_per_query", 500_000, 1, Integer.MAX_VALUE),
-            (int) t.integer("max_concurrent_queries", 10, 1, 1 << 16),
-            (int) t.integer("max_queued_requests", 64, 0, 1 << 20),
-            (int) t.bytes("max_bytes_in_frame", 1L << 20, 1 << 10, 256L << 20),
-            (int) t.integer("chunk_size", 10_000, 1, 1_000_000),
-            (int) t.integer("sort_buffer_samples", 1_000_000, 0, Integer.MAX_VALUE),
-            t.string("influxdb_format", "msgpack"),
-            "",
-            0);
-    if (!FORMATS.contains(c.influxdbFormat())) {
-      t.error("influxdb_format", "must be one of " + FORMATS + ", got \"" + c.influxdbFormat() + "\"");
+    long maxRequestBytes = t.bytes("max_request_bytes", 4L << 20, 1 << 10, 1L << 30);
+    long maxSamples = t.integer("max_samples_per_query", 50_000_000, 1, Long.MAX_VALUE);
+    int maxSeries = (int) t.integer("max_series_per_query", 500_000, 1, Integer.MAX_VALUE);
+    int maxConcurrent = (int) t.integer("max_concurrent_queries", 10, 1, 1 << 16);
+    int maxQueued = (int) t.integer("max_queued_requests", 64, 0, 1 << 20);
+    int maxBytesInFrame = (int) t.bytes("max_bytes_in_frame", 1L << 20, 1 << 10, 256L << 20);
+    int chunkSize = (int) t.integer("chunk_size", 10_000, 1, 1_000_000);
+    int sortBuffer = (int) t.integer("sort_buffer_samples", 1_000_000, 0, Integer.MAX_VALUE);
+    String format = t.string("influxdb_format", "msgpack");
+    if (!FORMATS.contains(format)) {
+      t.error("influxdb_format", "must be one of " + FORMATS + ", got \"" + format + "\"");
     }
     String storage = t.string("influxdb_storage_address", "");
+    String host = "";
+    int port = 0;
     if (!storage.isEmpty()) {
       int colon = storage.lastIndexOf(':');
-      int port = -1;
       try {
         port = colon > 0 ? Integer.parseInt(storage.substring(colon + 1)) : -1;
       } catch (NumberFormatException e) {
-        // reported below
+        port = -1;
       }
-      String host = colon > 0 ? storage.substring(0, colon) : "";
+      host = colon > 0 ? storage.substring(0, colon) : "";
       if (host.startsWith("[") && host.endsWith("]")) {
         host = host.substring(1, host.length() - 1);
       }
       if (port < 1 || port > 65535 || host.isEmpty()) {
         t.error("influxdb_storage_address", "must be host:port, got \"" + storage + "\"");
-      } else {
-        c = new RemoteReadConfig(c.maxRequestBytes(), c.maxSamplesPerQuery(), c.maxSeriesPerQuery(),
-            c.maxConcurrentQueries(), c.maxQueuedRequests(), c.maxBytesInFrame(), c.chunkSize(), c.sortBufferSamples(),
-            c.influxdbFormat(), host, port);
+        host = "";
+        port = 0;
       }
     }
     t.rejectUnknownKeys();
-    return c;
+    return new RemoteReadConfig(maxRequestBytes, maxSamples, maxSeries, maxConcurrent, maxQueued, maxBytesInFrame,
+        chunkSize, sortBuffer, format, host, port);
   }
 }
