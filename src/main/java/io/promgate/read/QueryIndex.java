@@ -171,7 +171,7 @@ final class QueryIndex {
       index.seal();
     }
 
-    private static String[] storedTags(String[] keys, String[] values, int n) {
+    static String[] storedTags(String[] keys, String[] values, int n) {
       int k = 0;
       for (int i = 0; i < n; i++) {
         if (!values[i].isEmpty()) {

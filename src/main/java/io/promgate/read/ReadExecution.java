@@ -17,6 +17,7 @@ import io.promgate.read.ReadRequestDecoder.Request;
 import io.vertx.core.Future;
 import io.vertx.core.http.HttpServerResponse;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
@@ -369,11 +370,7 @@ final class ReadExecution {
   private static List<String[]> groupSeries(QueryIndex idx, int from, int to) {
     List<String[]> series = new ArrayList<>(to - from);
     for (int r = from; r < to; r++) {
-      SeriesEntry e = idx.sorted[r];
-      String[] s = new String[1 + e.stored.length];
-      s[0] = e.measurement;
-      System.arraycopy(e.stored, 0, s, 1, e.stored.length);
-      series.add(s);
+      series.add(idx.sorted[r].measurementAndTags());
     }
     return series;
   }
@@ -458,15 +455,13 @@ final class ReadExecution {
       }
       metrics.storageReadOns.increment();
       long before = e.received;
-      String[] series = new String[1 + e.stored.length];
-      series[0] = e.measurement;
-      System.arraycopy(e.stored, 0, series, 1, e.stored.length);
       ChunkedQueryReader.Handler same = new ChunkedQueryReader.Handler() {
         private boolean mine;
 
         @Override
         public void series(String m, String[] k, String[] v, int n, String[] c, int cn) {
-          mine = m.equals(e.measurement) && sameTags(e.stored, k, v, n); // the predicate also lets supersets through
+          // the predicate also lets through series with further tags
+          mine = m.equals(e.measurement) && Arrays.equals(e.stored, QueryIndex.Collector.storedTags(k, v, n));
         }
 
         @Override
@@ -476,7 +471,8 @@ final class ReadExecution {
           }
         }
       };
-      return rpc(idx.storage.from(e.lastTime + 1), Fields.VALUE, false, List.<String[]>of(series), same, true, null)
+      List<String[]> series = List.<String[]>of(e.measurementAndTags());
+      return rpc(idx.storage.from(e.lastTime + 1), Fields.VALUE, false, series, same, true, null)
           .map(v -> {
             if (e.received == before) {
               s.noMore(e);
@@ -484,19 +480,5 @@ final class ReadExecution {
             return null;
           });
     };
-  }
-
-  private static boolean sameTags(String[] stored, String[] keys, String[] values, int n) {
-    int j = 0;
-    for (int i = 0; i < n; i++) {
-      if (values[i].isEmpty()) {
-        continue;
-      }
-      if (j + 1 >= stored.length || !stored[j].equals(keys[i]) || !stored[j + 1].equals(values[i])) {
-        return false;
-      }
-      j += 2;
-    }
-    return j == stored.length;
   }
 }

@@ -1,6 +1,7 @@
 package io.promgate.read;
 
 import io.promgate.model.Labels;
+import java.util.Arrays;
 
 /**
  * One series a query returns, as counted by InfluxDB in the first phase: its labels as the client
@@ -36,11 +37,19 @@ final class SeriesEntry {
     this.labels = labels;
   }
 
+  /** Its measurement, then its stored tag keys and values alternating: how a storage predicate names it. */
+  String[] measurementAndTags() {
+    String[] s = new String[1 + stored.length];
+    s[0] = measurement;
+    System.arraycopy(stored, 0, s, 1, stored.length);
+    return s;
+  }
+
   void addSpecial(long t, long bits) {
     if (specials == null) {
       specials = new long[8];
     } else if (2 * specialCount == specials.length) {
-      specials = java.util.Arrays.copyOf(specials, specials.length * 2);
+      specials = Arrays.copyOf(specials, specials.length * 2);
     }
     specials[2 * specialCount] = t;
     specials[2 * specialCount + 1] = bits;
