@@ -112,12 +112,20 @@ public final class TagValues {
    */
   static long uncommon(long w) {
     long x = w & ~HIGH;
+    long punctOrDigit = (x + 0x5353535353535353L) & ~(x + 0x4545454545454545L); // '-' ≤ x ≤ ':'
+    return ~((letterOrUnderscore(x) | punctOrDigit) & ~w) & HIGH;
+  }
+
+  /**
+   * Bit 7 of each byte of {@code x} (bytes already cut to 7 bits) that is a letter or {@code _}:
+   * the part every word-at-a-time character check here and in the remote-write decoder shares.
+   */
+  public static long letterOrUnderscore(long x) {
     long lower = x | 0x2020202020202020L; // A-Z → a-z; no other byte lands in a-z
     long letter = (lower + 0x1F1F1F1F1F1F1F1FL) & ~(lower + 0x0505050505050505L); // 'a' ≤ lower ≤ 'z'
-    long punctOrDigit = (x + 0x5353535353535353L) & ~(x + 0x4545454545454545L); // '-' ≤ x ≤ ':'
     long t = x ^ 0x5F5F5F5F5F5F5F5FL;
     long underscore = ~((t + 0x7F7F7F7F7F7F7F7FL) | t); // x == '_'
-    return ~((letter | punctOrDigit | underscore) & ~w) & HIGH;
+    return letter | underscore;
   }
 
   /** Appends the tag value for the UTF-8 bytes {@code v[off, off+n)}; n must be &gt; 0. */

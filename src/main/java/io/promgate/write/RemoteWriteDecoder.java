@@ -1031,12 +1031,8 @@ public final class RemoteWriteDecoder {
    */
   static long notLabelChars(long w) {
     long x = w & ~HIGH;
-    long lower = x | 0x2020202020202020L; // A-Z → a-z; no other byte lands in a-z
-    long letter = (lower + 0x1F1F1F1F1F1F1F1FL) & ~(lower + 0x0505050505050505L); // 'a' ≤ lower ≤ 'z'
     long digit = (x + 0x5050505050505050L) & ~(x + 0x4646464646464646L); // '0' ≤ x ≤ '9'
-    long t = x ^ 0x5F5F5F5F5F5F5F5FL;
-    long underscore = ~((t + 0x7F7F7F7F7F7F7F7FL) | t); // x == '_'
-    return ~((letter | digit | underscore) & ~w) & HIGH;
+    return ~((TagValues.letterOrUnderscore(x) | digit) & ~w) & HIGH;
   }
 
   /**
