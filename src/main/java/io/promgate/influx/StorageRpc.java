@@ -98,7 +98,6 @@ public final class StorageRpc {
   private final String[] columns = {"time", null};
   private String[] tagKeys = new String[16];
   private String[] tagValues = new String[16];
-  private long points;
 
   private StorageRpc(String address, ChunkedQueryReader.Handler handler, WriteStream<?> flow,
       java.util.function.Supplier<Future<Void>> beforeSeries) {
@@ -139,11 +138,6 @@ public final class StorageRpc {
   /** Completes when InfluxDB ended the stream after whole messages; fails with a {@link StorageException}. */
   public Future<Void> done() {
     return done.future();
-  }
-
-  /** Points read so far. */
-  public long points() {
-    return points;
   }
 
   /** Stops the read for the caller; what InfluxDB still sends is dropped (see {@link #fail}). */
@@ -566,7 +560,6 @@ public final class StorageRpc {
       }
       handler.row(r);
     }
-    points += nt;
   }
 
   private int fixedCount;
