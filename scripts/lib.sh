@@ -1,12 +1,22 @@
 # Shared by scripts/*.sh: find or install the real servers promgate works with.
 # shellcheck shell=bash
 
-# Installs Debian's influxdb and prometheus packages when a binary is missing and we may (root + apt).
+# Installs the Debian packages promgate's scripts and tests run for real, when a binary is missing
+# and we may (root + apt): InfluxDB, Prometheus + promtool, Alertmanager, node_exporter (the demo's
+# topology and its end-to-end test) and Chromium + ChromeDriver (the UI's browser tests).
 ensure_servers() {
-  local missing=()
-  command -v influxd >/dev/null 2>&1 || missing+=(influxdb)
-  command -v prometheus >/dev/null 2>&1 || missing+=(prometheus)
-  command -v promtool >/dev/null 2>&1 || { [[ " ${missing[*]} " == *" prometheus "* ]] || missing+=(prometheus); }
+  local missing=() bin pkg
+  local -A package_of=(
+    [influxd]=influxdb [prometheus]=prometheus [promtool]=prometheus
+    [prometheus-alertmanager]=prometheus-alertmanager [prometheus-node-exporter]=prometheus-node-exporter
+    [chromium]=chromium [chromedriver]=chromium-driver
+  )
+  for bin in influxd prometheus promtool prometheus-alertmanager prometheus-node-exporter chromium chromedriver; do
+    pkg=${package_of[$bin]}
+    if ! command -v "$bin" >/dev/null 2>&1 && [[ " ${missing[*]} " != *" $pkg "* ]]; then
+      missing+=("$pkg")
+    fi
+  done
   if ((${#missing[@]} == 0)); then
     return 0
   fi
