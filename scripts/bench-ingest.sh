@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # End-to-end ingest benchmark: the same Prometheus-like remote-write load (src/test/java/io/promgate/bench/IngestLoad.java) against
 # (a) promgate → InfluxDB and (b) InfluxDB 1.x's own /api/v1/prom/write, same InfluxDB, same run;
-# then counts what InfluxDB holds to check that every acknowledged sample is there.
+# then counts what InfluxDB holds and FAILS (exit 1) when what was acknowledged differs from what
+# was stored. Runs are interleaved (A B B A ...: each round flips the order) so a shared machine's
+# load drifts onto both targets alike; ROUNDS (default 2) rounds per sender count.
 #
-#   scripts/bench-ingest.sh [SECONDS_PER_RUN=20] [SENDERS="8 64 200"] [SERIES=20000]
+#   [ROUNDS=2] [PER_REQUEST=2000] scripts/bench-ingest.sh [SECONDS_PER_RUN=20] [SENDERS="8 64 200"] [SERIES=20000]
 #
 # Prints a markdown table (also written to target/bench-ingest.md) for BENCHMARKS.md.
 set -euo pipefail
@@ -12,7 +14,8 @@ source scripts/lib.sh
 SECS=${1:-20}
 SENDERS=${2:-"8 64 200"}
 SERIES=${3:-20000}
-PER_REQUEST=2000
+PER_REQUEST=${PER_REQUEST:-2000}
+ROUNDS=${ROUNDS:-2}
 ensure_servers
 
 mvn_q() { ./mvnw -B -q -o "$@" >/dev/null 2>&1 || ./mvnw -B -q "$@"; }
@@ -62,24 +65,37 @@ out=target/bench-ingest.md
   echo "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|"
 } >"$out"
 run=0
+mismatches=0
 for n in $SENDERS; do
-  for target in promgate influxdb; do
-    run=$((run + 1))
-    prefix="r${run}"
-    if [[ $target == promgate ]]; then url="http://127.0.0.1:${GPORT}/api/v1/write"; db=gate; else url="$IURL/api/v1/prom/write?db=own"; db=own; fi
-    c0=$(cpu_s "$GPID")
-    line=$(java -Xmx2g -cp "$CP" io.promgate.bench.IngestLoad "$url" "$n" "$SECS" "$SERIES" "$PER_REQUEST" "$prefix" | head -1)
-    c1=$(cpu_s "$GPID")
-    sleep 1
-    st=$(stored "$db" "$prefix")
-    declare -A m=()
-    for kv in $line; do m[${kv%%=*}]=${kv#*=}; done
-    cpu="-"; rss="-"
-    if [[ $target == promgate ]]; then cpu=$(python3 -c "print(round($c1-$c0,1))"); rss=$(rss_mib "$GPID"); fi
-    echo "| $n | $target | ${m[samples_per_s]} | ${m[p50_ms]} | ${m[p99_ms]} | ${m[errors]} | ${m[samples]} | $st | $cpu | $rss |" | tee -a "$out"
+  for ((round = 1; round <= ROUNDS; round++)); do
+    order="promgate influxdb"
+    if ((round % 2 == 0)); then order="influxdb promgate"; fi
+    for target in $order; do
+      run=$((run + 1))
+      prefix="r${run}"
+      if [[ $target == promgate ]]; then url="http://127.0.0.1:${GPORT}/api/v1/write"; db=gate; else url="$IURL/api/v1/prom/write?db=own"; db=own; fi
+      c0=$(cpu_s "$GPID")
+      line=$(java -Xmx2g -cp "$CP" io.promgate.bench.IngestLoad "$url" "$n" "$SECS" "$SERIES" "$PER_REQUEST" "$prefix" | head -1)
+      c1=$(cpu_s "$GPID")
+      sleep 1
+      st=$(stored "$db" "$prefix")
+      declare -A m=()
+      for kv in $line; do m[${kv%%=*}]=${kv#*=}; done
+      cpu="-"; rss="-"
+      if [[ $target == promgate ]]; then cpu=$(python3 -c "print(round($c1-$c0,1))"); rss=$(rss_mib "$GPID"); fi
+      echo "| $n | $target | ${m[samples_per_s]} | ${m[p50_ms]} | ${m[p99_ms]} | ${m[errors]} | ${m[samples]} | $st | $cpu | $rss |" | tee -a "$out"
+      if [[ $st != "${m[samples]}" ]]; then
+        echo "MISMATCH: $target acknowledged ${m[samples]} samples but InfluxDB stores $st (run $prefix)" >&2
+        mismatches=$((mismatches + 1))
+      fi
+    done
   done
 done
 echo
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(influxd version 2>/dev/null | head -1), load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "promgate: $(tr '\0' ' ' <"/proc/$GPID/cmdline" | sed 's/ --config.file.*//')"
 cat "$out"
+if ((mismatches > 0)); then
+  echo "FAILED: $mismatches run(s) where acknowledged != stored" >&2
+  exit 1
+fi

@@ -5,9 +5,12 @@
 #   both reading InfluxDB's storage service (remote_read.influxdb_storage_address),
 #   and with INFLUXQL=1 also (d) promgate reading through InfluxQL instead (slow: ~10x (a)),
 # each as one query {__name__=~"bench_metric_.*"} over the whole range. Reports samples/s and the
-# peak RSS of promgate and of influxd during each read (VmHWM, reset before each run).
+# peak RSS of promgate and of influxd during each read (VmHWM, reset before each run). Every answer
+# is checked after its clock stops: the sample count and a checksum of every (series, time, value)
+# must equal what was written, or the script exits 1. Readers are interleaved: each round runs them
+# in the reverse order of the round before (A B C, C B A, ...).
 #
-#   [INFLUXQL=1] scripts/bench-read.sh [SERIES=10000] [HOURS=24] [STEP_S=15] [PROMGATE_HEAP=512m] [ROUNDS=2]
+#   [INFLUXQL=1] [REPEATS=1] scripts/bench-read.sh [SERIES=10000] [HOURS=24] [STEP_S=15] [PROMGATE_HEAP=512m] [ROUNDS=2]
 #
 # The data (SERIES series x HOURS at STEP_S, counter-like values) is written through promgate's
 # remote write. Prints a markdown table (also target/bench-read.md) for BENCHMARKS.md.
@@ -50,7 +53,8 @@ remote_read:
 CONF
 cp "$DIR/promgate.yml" "$DIR/promgate-influxql.yml"
 echo "  influxdb_storage_address: 127.0.0.1:${SPORT}" >>"$DIR/promgate.yml"
-java "-Xmx${HEAP}" -jar target/quarkus-app/quarkus-run.jar --config.file="$DIR/promgate.yml" \
+# Through the launcher (its flags, its startup cache), with the heap asked for.
+JAVA_OPTS="-Xmx${HEAP}" scripts/promgate --config.file="$DIR/promgate.yml" \
   --web.listen-address="127.0.0.1:${GPORT}" >"$DIR/promgate.log" 2>&1 &
 GPID=$!
 pids+=($GPID)
@@ -58,7 +62,7 @@ GURL="http://127.0.0.1:${GPORT}"
 wait_http "$GURL/-/ready" 180 || { cat "$DIR/promgate.log" >&2; exit 1; }
 READERS="influxdb-own promgate-samples promgate-chunks"
 if [[ ${INFLUXQL:-0} == 1 ]]; then
-  java "-Xmx${HEAP}" -jar target/quarkus-app/quarkus-run.jar --config.file="$DIR/promgate-influxql.yml" \
+  JAVA_OPTS="-Xmx${HEAP}" scripts/promgate --config.file="$DIR/promgate-influxql.yml" \
     --web.listen-address="127.0.0.1:${QPORT}" >"$DIR/promgate-influxql.log" 2>&1 &
   QPID=$!
   pids+=($QPID)
@@ -73,6 +77,7 @@ END=$((START + (SAMPLES - 1) * STEP_S * 1000))
 echo ">> loading $SERIES series x $SAMPLES samples ($((SERIES * SAMPLES)) samples) through promgate" >&2
 java -Xmx2g -cp "$CP" io.promgate.bench.ReadLoad load "$GURL/api/v1/write" "$SERIES" "$SAMPLES" "$START" \
   "$((STEP_S * 1000))" 4 | tee "$DIR/load.txt" >&2
+read -r _ WRITTEN _ CHECKSUM <"$DIR/load.txt"
 # Let InfluxDB write its cache out (the reads then all find the data in TSM files).
 sleep 15
 
@@ -86,8 +91,11 @@ out=target/bench-read.md
   echo "| reader | samples | series | response MiB | seconds | samples/s | promgate CPU s | promgate peak RSS MiB (before) | influxd CPU s | influxd peak RSS MiB (before) |"
   echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 } >"$out"
+mismatches=0
 for round in $(seq 1 "$ROUNDS"); do
-  for reader in $READERS; do
+  order=$READERS
+  if ((round % 2 == 0)); then order=$(tr ' ' '\n' <<<"$READERS" | tac | tr '\n' ' '); fi
+  for reader in $order; do
     pg=$GPID
     case $reader in
       influxdb-own) url="$IURL/api/v1/prom/read?db=bench"; kind=samples ;;
@@ -97,19 +105,26 @@ for round in $(seq 1 "$ROUNDS"); do
     esac
     reset_hwm "$pg"; reset_hwm "$IPID"
     g0=$(cpu_s "$pg"); i0=$(cpu_s "$IPID"); grss=$(rss_mib "$pg"); irss=$(rss_mib "$IPID")
-    line=$(java -Xmx6g -cp "$CP" io.promgate.bench.ReadLoad read "$reader" "$url" "$START" "$END" "$kind")
+    rc=0
+    line=$(java -Xmx6g -cp "$CP" io.promgate.bench.ReadLoad read "$reader" "$url" "$START" "$END" "$kind" \
+      "$WRITTEN" "$CHECKSUM" "${REPEATS:-1}") || rc=$?
+    if ((rc != 0)); then mismatches=$((mismatches + 1)); fi
     g1=$(cpu_s "$pg"); i1=$(cpu_s "$IPID")
     echo "$line" >&2
-    read -r _ samples series bytes secs <<<"$line"
-    python3 - "$reader" "$samples" "$series" "$bytes" "$secs" "$g0" "$g1" "$(hwm_mib "$pg")" "$grss" "$i0" "$i1" "$(hwm_mib "$IPID")" "$irss" >>"$out" <<'PY'
+    read -r _ samples series bytes secs _ <<<"$line" # secs: the median of REPEATS reads
+    python3 - "$reader" "$samples" "$series" "$bytes" "$secs" "$g0" "$g1" "$(hwm_mib "$pg")" "$grss" "$i0" "$i1" "$(hwm_mib "$IPID")" "$irss" "$((${REPEATS:-1} + 1))" >>"$out" <<'PY'
 import sys
-r, n, s, b, t, g0, g1, gh, gr, i0, i1, ih, ir = sys.argv[1:]
-n, t = int(n), float(t)
-gcpu = "–" if r == "influxdb-own" else "%.1f" % (float(g1) - float(g0))
+r, n, s, b, t, g0, g1, gh, gr, i0, i1, ih, ir, reads = sys.argv[1:]
+n, t, reads = int(n), float(t), int(reads)  # CPU per read: the warm-up and the repeats, averaged
+gcpu = "–" if r == "influxdb-own" else "%.1f" % ((float(g1) - float(g0)) / reads)
 ghwm = "–" if r == "influxdb-own" else "%s (%s)" % (gh, gr)
-print("| %s | %d | %s | %.0f | %.1f | %.0f | %s | %s | %.1f | %s (%s) |" % (
-    r, n, s, int(b) / 2**20, t, n / t, gcpu, ghwm, float(i1) - float(i0), ih, ir))
+print("| %s | %d | %s | %.1f | %.3f | %.0f | %s | %s | %.1f | %s (%s) |" % (
+    r, n, s, int(b) / 2**20, t, n / t, gcpu, ghwm, (float(i1) - float(i0)) / reads, ih, ir))
 PY
   done
 done
 cat "$out"
+if ((mismatches > 0)); then
+  echo "FAILED: $mismatches read(s) returned other samples than were written" >&2
+  exit 1
+fi

@@ -34,9 +34,10 @@ import org.xerial.snappy.Snappy;
  *       generated builders for {@code ReadResponse/QueryResult/TimeSeries/Sample}, {@code
  *       toByteArray}, snappy-java {@code compress} — what Prometheus itself does, in Java;
  *   <li>{@code chunked}: {@link ChunkedEncoder} + {@link XorChunk} (frames with CRC32C) vs {@code
- *       chunkedNaive}: {@link ReferenceXorChunk} (test sources: {@code xor.go} step by step over a
- *       bit-at-a-time writer, the reference {@code XorChunkTest} holds {@link XorChunk} to) and
- *       generated {@code Chunk/ChunkedSeries/ChunkedReadResponse} builders per frame;
+ *       chunkedNaive}: {@link ReferenceXorChunk}'s {@code xor.go} steps over {@link Bstream}, a
+ *       byte-oriented writer shaped like Prometheus's {@code bstream} (not the tests' bit-at-a-time
+ *       writer, which would flatter promgate), and generated {@code Chunk/ChunkedSeries/
+ *       ChunkedReadResponse} builders per frame;
  *   <li>{@code xorChunks} vs {@code xorChunksNaive}: the XOR chunks alone, no framing.
  * </ul>
  *
@@ -193,7 +194,7 @@ public class ReadEncodeBenchmark {
       List<Remote.Chunk> chunks = new ArrayList<>();
       long[] t = timestamps[s];
       long[] v = bits[s];
-      ReferenceXorChunk chunk = new ReferenceXorChunk();
+      ReferenceXorChunk chunk = new ReferenceXorChunk(new Bstream());
       for (int i = 0; i < t.length; i++) {
         chunk.append(t[i], v[i]);
         if (chunk.count == XorChunk.MAX_SAMPLES || i == t.length - 1) {
@@ -204,7 +205,7 @@ public class ReadEncodeBenchmark {
               .setData(ByteString.copyFrom(chunk.bytes()))
               .build();
           chunks.add(c);
-          chunk = new ReferenceXorChunk();
+          chunk = new ReferenceXorChunk(new Bstream());
           left -= c.getSerializedSize();
           if (left <= 0 || i == t.length - 1) {
             byte[] msg = Remote.ChunkedReadResponse.newBuilder()
@@ -263,11 +264,11 @@ public class ReadEncodeBenchmark {
     for (int s = 0; s < series.size(); s++) {
       long[] t = timestamps[s];
       long[] v = bits[s];
-      ReferenceXorChunk chunk = new ReferenceXorChunk();
+      ReferenceXorChunk chunk = new ReferenceXorChunk(new Bstream());
       for (int i = 0; i < t.length; i++) {
         if (chunk.count == XorChunk.MAX_SAMPLES) {
           n += chunk.bytes().length;
-          chunk = new ReferenceXorChunk();
+          chunk = new ReferenceXorChunk(new Bstream());
         }
         chunk.append(t[i], v[i]);
       }
@@ -400,13 +401,16 @@ public class ReadEncodeBenchmark {
     for (int s = 0; s < SERIES; s++) {
       for (int from = 0; from < SAMPLES_PER_SERIES; from += XorChunk.MAX_SAMPLES) {
         xor.reset();
-        ReferenceXorChunk naive = new ReferenceXorChunk();
+        ReferenceXorChunk naive = new ReferenceXorChunk(new Bstream());
+        ReferenceXorChunk reference = new ReferenceXorChunk();
         for (int i = from; i < Math.min(from + XorChunk.MAX_SAMPLES, SAMPLES_PER_SERIES); i++) {
           xor.append(timestamps[s][i], bits[s][i]);
           naive.append(timestamps[s][i], bits[s][i]);
+          reference.append(timestamps[s][i], bits[s][i]);
         }
-        check(Arrays.equals(Arrays.copyOf(xor.bytes(), xor.length()), naive.bytes()),
-            "xorChunks: chunk at " + from + " of series " + s);
+        byte[] ours = Arrays.copyOf(xor.bytes(), xor.length());
+        check(Arrays.equals(ours, naive.bytes()), "xorChunks: chunk at " + from + " of series " + s);
+        check(Arrays.equals(ours, reference.bytes()), "xorChunks: bstream baseline vs the bit-at-a-time reference");
       }
     }
     check(xorChunks() == xorChunksNaive(), "xorChunks: total length differs from the naive one");

@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicLong;
 import org.xerial.snappy.Snappy;
 
@@ -50,7 +51,10 @@ public final class IngestLoad {
     AtomicLong errors = new AtomicLong();
     AtomicLong lost = new AtomicLong();
     List<long[]> latencies = new ArrayList<>();
-    long deadline = System.nanoTime() + (long) (seconds * 1e9);
+    // The clock and the deadline start together, once every sender is ready: a deadline started
+    // before the threads (as it once was) divided the acked samples by a shorter time than the run.
+    CountDownLatch go = new CountDownLatch(1);
+    long[] deadlineHolder = new long[1];
     List<Thread> threads = new ArrayList<>();
     String[] firstError = new String[1];
     for (int t = 0; t < senders; t++) {
@@ -58,6 +62,12 @@ public final class IngestLoad {
       long[] lat = new long[1 << 16]; // per sender; 65k requests is far more than a run sends
       latencies.add(lat);
       Thread th = new Thread(() -> {
+        try {
+          go.await();
+        } catch (InterruptedException e) {
+          return;
+        }
+        long deadline = deadlineHolder[0];
         int mine = Math.max(1, series / senders);
         byte[][] seriesLabels = new byte[mine][];
         for (int i = 0; i < mine; i++) {
@@ -137,6 +147,8 @@ public final class IngestLoad {
       threads.add(th);
     }
     long begin = System.nanoTime();
+    deadlineHolder[0] = begin + (long) (seconds * 1e9); // published to the senders by the latch
+    go.countDown();
     for (Thread th : threads) {
       th.join();
     }

@@ -1,7 +1,7 @@
 package io.promgate.bench;
 
 import io.promgate.prompb.Remote;
-import java.io.ByteArrayOutputStream;
+import io.promgate.read.StreamedChunks;
 import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
@@ -12,6 +12,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.ExecutorService;
@@ -27,16 +28,20 @@ import org.xerial.snappy.Snappy;
  * <pre>
  * load URL SERIES SAMPLES_PER_SERIES START_MS STEP_MS SENDERS
  *     remote-writes SERIES series (10 metric names, node-exporter-like labels) of counter-like
- *     values, SAMPLES_PER_SERIES each, to URL (promgate's /api/v1/write)
- * read NAME URL START_MS END_MS samples|chunks
- *     sends one remote-read query {__name__=~"bench_metric_.*"} over [START_MS, END_MS] and reads
- *     the answer as it arrives, counting series and samples without keeping them (SAMPLES needs
- *     the whole snappy block: it is read into memory and walked); prints one tab-separated line:
- *     NAME samples series bytes seconds
+ *     values, SAMPLES_PER_SERIES each, to URL (promgate's /api/v1/write); prints
+ *     loaded SAMPLES SECONDS CHECKSUM
+ * read NAME URL START_MS END_MS samples|chunks EXPECTED_SAMPLES EXPECTED_CHECKSUM [REPEATS=1]
+ *     after one untimed warm-up read (the client's JVM and connection set up, so a small read
+ *     times the servers, not the client's start), REPEATS times: sends one remote-read query {__name__=~"bench_metric_.*"} over [START_MS, END_MS] and takes
+ *     the answer as it arrives into memory; the clock stops at its last byte. Only then is the
+ *     answer walked: samples counted, XOR chunks decoded, and every (series, timestamp, value)
+ *     folded into an order-independent checksum that must equal the loader's. Prints one
+ *     tab-separated line, NAME samples series bytes seconds (the median of the repeats) min max,
+ *     and exits 2 when any read's samples or checksum differ from what was written.
  * </pre>
  *
- * The client does as little as possible (no message objects per sample) so that on a small
- * machine the servers, not the client, decide the numbers.
+ * The timed part does as little as possible (no parsing while the answer streams) so that on a
+ * small machine the servers, not the client, decide the numbers.
  */
 public final class ReadLoad {
   static final int METRICS = 10;
@@ -47,7 +52,9 @@ public final class ReadLoad {
     switch (args[0]) {
       case "load" -> load(args[1], Integer.parseInt(args[2]), Integer.parseInt(args[3]), Long.parseLong(args[4]),
           Long.parseLong(args[5]), Integer.parseInt(args[6]));
-      case "read" -> read(args[1], args[2], Long.parseLong(args[3]), Long.parseLong(args[4]), args[5].equals("chunks"));
+      case "read" -> System.exit(read(args[1], args[2], Long.parseLong(args[3]), Long.parseLong(args[4]),
+          args[5].equals("chunks"), Long.parseLong(args[6]), Long.parseUnsignedLong(args[7], 16),
+          args.length > 8 ? Integer.parseInt(args[8]) : 1));
       default -> throw new IllegalArgumentException("load or read, got " + args[0]);
     }
   }
@@ -61,6 +68,7 @@ public final class ReadLoad {
     ExecutorService pool = Executors.newFixedThreadPool(senders);
     List<Future<?>> work = new ArrayList<>();
     AtomicLong sent = new AtomicLong();
+    AtomicLong checksum = new AtomicLong();
     long t0 = System.nanoTime();
     for (int first = 0; first < series; first += seriesPerRequest) {
       int from = first;
@@ -68,21 +76,31 @@ public final class ReadLoad {
       work.add(pool.submit(() -> {
         SplittableRandom r = new SplittableRandom(from);
         double[] value = new double[to - from];
+        List<List<Remote.Label>> labels = new ArrayList<>();
+        long[] seriesHash = new long[to - from];
         for (int i = 0; i < value.length; i++) {
           value[i] = r.nextInt(1000);
+          int s = from + i;
+          List<Remote.Label> l = List.of(label("__name__", "bench_metric_" + (s % METRICS)),
+              label("instance", "host-" + (s / METRICS) + ":9100"), label("job", "node"),
+              label("shard", Integer.toString(s % 7)));
+          labels.add(l);
+          for (Remote.Label one : l) {
+            byte[] b = one.toByteArray();
+            seriesHash[i] += labelHash(b, 0, b.length);
+          }
         }
+        long sum = 0;
         for (int k = 0; k < samples; k += samplesPerRequest) {
           Remote.WriteRequest.Builder w = Remote.WriteRequest.newBuilder();
           for (int s = from; s < to; s++) {
-            Remote.TimeSeries.Builder ts = Remote.TimeSeries.newBuilder()
-                .addLabels(label("__name__", "bench_metric_" + (s % METRICS)))
-                .addLabels(label("instance", "host-" + (s / METRICS) + ":9100"))
-                .addLabels(label("job", "node"))
-                .addLabels(label("shard", Integer.toString(s % 7)));
+            Remote.TimeSeries.Builder ts = Remote.TimeSeries.newBuilder().addAllLabels(labels.get(s - from));
             for (int j = k; j < Math.min(samples, k + samplesPerRequest); j++) {
               // counters: mostly small increments, sometimes flat
               value[s - from] += r.nextInt(4) == 0 ? 0 : r.nextInt(1, 100);
-              ts.addSamples(Remote.Sample.newBuilder().setTimestamp(start + j * step).setValue(value[s - from]));
+              long t = start + j * step;
+              ts.addSamples(Remote.Sample.newBuilder().setTimestamp(t).setValue(value[s - from]));
+              sum += sampleHash(seriesHash[s - from], t, Double.doubleToRawLongBits(value[s - from]));
             }
             w.addTimeseries(ts);
           }
@@ -96,6 +114,7 @@ public final class ReadLoad {
           }
           sent.addAndGet((long) (to - from) * Math.min(samplesPerRequest, samples - k));
         }
+        checksum.addAndGet(sum);
         return null;
       }));
     }
@@ -104,14 +123,36 @@ public final class ReadLoad {
     }
     pool.shutdown();
     double secs = (System.nanoTime() - t0) / 1e9;
-    System.out.printf("loaded\t%d\t%.1f%n", sent.get(), secs);
+    System.out.printf("loaded\t%d\t%.1f\t%016x%n", sent.get(), secs, checksum.get());
+  }
+
+  /** One label's share of its series' identity: its encoded {@code Label} message, any order. */
+  static long labelHash(byte[] b, int from, int to) {
+    long h = 0xcbf29ce484222325L;
+    for (int i = from; i < to; i++) {
+      h = (h ^ (b[i] & 0xff)) * 0x100000001b3L;
+    }
+    return mix(h);
+  }
+
+  /** One sample's share of the checksum: summed, so the order of series and samples is free. */
+  static long sampleHash(long series, long t, long valueBits) {
+    return mix(series ^ mix(t ^ mix(valueBits)));
+  }
+
+  /** SplitMix64's finalizer. */
+  static long mix(long z) {
+    z = (z ^ (z >>> 30)) * 0xbf58476d1ce4e5b9L;
+    z = (z ^ (z >>> 27)) * 0x94d049bb133111ebL;
+    return z ^ (z >>> 31);
   }
 
   static Remote.Label label(String n, String v) {
     return Remote.Label.newBuilder().setName(n).setValue(v).build();
   }
 
-  static void read(String name, String url, long start, long end, boolean chunks) throws Exception {
+  static int read(String name, String url, long start, long end, boolean chunks, long expectedSamples,
+      long expectedChecksum, int repeats) throws Exception {
     Remote.ReadRequest.Builder req = Remote.ReadRequest.newBuilder().addQueries(Remote.Query.newBuilder()
         .setStartTimestampMs(start).setEndTimestampMs(end)
         .addMatchers(Remote.LabelMatcher.newBuilder().setType(Remote.LabelMatcher.Type.RE).setName("__name__")
@@ -119,27 +160,45 @@ public final class ReadLoad {
     if (chunks) {
       req.addAcceptedResponseTypes(Remote.ReadRequest.ResponseType.STREAMED_XOR_CHUNKS);
     }
-    long t0 = System.nanoTime();
-    HttpResponse<InputStream> resp = CLIENT.send(HttpRequest.newBuilder(URI.create(url))
-        .header("Content-Type", "application/x-protobuf").header("Content-Encoding", "snappy")
-        .header("X-Prometheus-Remote-Read-Version", "0.1.0").timeout(Duration.ofMinutes(30))
-        .POST(HttpRequest.BodyPublishers.ofByteArray(Snappy.compress(req.build().toByteArray()))).build(),
-        HttpResponse.BodyHandlers.ofInputStream());
-    if (resp.statusCode() != 200) {
-      throw new IllegalStateException(name + " answered " + resp.statusCode() + ": " + new String(resp.body().readAllBytes()));
+    byte[] compressedRequest = Snappy.compress(req.build().toByteArray());
+    double[] seconds = new double[repeats];
+    long[] counts = null;
+    int bytes = 0;
+    int status = 0;
+    for (int run = -1; run < repeats; run++) { // run -1: the warm-up
+      long t0 = System.nanoTime();
+      HttpResponse<InputStream> resp = CLIENT.send(HttpRequest.newBuilder(URI.create(url))
+          .header("Content-Type", "application/x-protobuf").header("Content-Encoding", "snappy")
+          .header("X-Prometheus-Remote-Read-Version", "0.1.0").timeout(Duration.ofMinutes(30))
+          .POST(HttpRequest.BodyPublishers.ofByteArray(compressedRequest)).build(),
+          HttpResponse.BodyHandlers.ofInputStream());
+      if (resp.statusCode() != 200) {
+        throw new IllegalStateException(name + " answered " + resp.statusCode() + ": " + new String(resp.body().readAllBytes()));
+      }
+      byte[] body = resp.body().readAllBytes();
+      if (run >= 0) {
+        seconds[run] = (System.nanoTime() - t0) / 1e9;
+      }
+      bytes = body.length;
+      counts = chunks ? walkFrames(body) : walkSamples(body);
+      if (counts[0] != expectedSamples || counts[2] != expectedChecksum) {
+        System.err.printf("%s: MISMATCH: read %d samples (checksum %016x), written %d (checksum %016x)%n",
+            name, counts[0], counts[2], expectedSamples, expectedChecksum);
+        status = 2;
+      }
     }
-    long[] counts = chunks ? countFrames(resp.body()) : countSamples(resp.body());
-    double secs = (System.nanoTime() - t0) / 1e9;
-    System.out.printf("%s\t%d\t%d\t%d\t%.3f%n", name, counts[0], counts[1], counts[2], secs);
+    Arrays.sort(seconds);
+    System.out.printf("%s\t%d\t%d\t%d\t%.3f\t%.3f\t%.3f%n", name, counts[0], counts[1], bytes,
+        seconds[repeats / 2], seconds[0], seconds[repeats - 1]);
+    return status;
   }
 
-  /** samples, series, bytes of a SAMPLES answer. */
-  static long[] countSamples(InputStream in) throws IOException {
-    ByteArrayOutputStream body = new ByteArrayOutputStream(1 << 20);
-    in.transferTo(body);
-    byte[] raw = Snappy.uncompress(body.toByteArray());
+  /** samples, series, checksum of a SAMPLES answer. */
+  static long[] walkSamples(byte[] compressed) throws IOException {
+    byte[] raw = Snappy.uncompress(compressed);
     long samples = 0;
     long series = 0;
+    long sum = 0;
     Cursor response = new Cursor(raw, 0, raw.length);
     while (response.more()) {
       int key = (int) response.varint();
@@ -156,26 +215,49 @@ public final class ReadLoad {
         }
         Cursor ts = result.message();
         series++;
+        // Labels come before samples in every encoder here, but do not rely on it.
+        long seriesHash = 0;
+        List<Cursor> sampleMessages = new ArrayList<>();
         while (ts.more()) {
           int tk = (int) ts.varint();
-          if (tk == (2 << 3 | 2)) {
-            samples++;
+          if (tk == (1 << 3 | 2)) {
+            Cursor l = ts.message();
+            seriesHash += labelHash(l.b, l.pos, l.end);
+          } else if (tk == (2 << 3 | 2)) {
+            sampleMessages.add(ts.message());
+          } else {
+            ts.skip(tk & 7);
           }
-          ts.skip(tk & 7);
+        }
+        for (Cursor sample : sampleMessages) {
+          long bits = 0;
+          long t = 0;
+          while (sample.more()) {
+            int sk = (int) sample.varint();
+            if (sk == (1 << 3 | 1)) {
+              bits = sample.fixed64();
+            } else if (sk == (2 << 3)) {
+              t = sample.varint();
+            } else {
+              sample.skip(sk & 7);
+            }
+          }
+          samples++;
+          sum += sampleHash(seriesHash, t, bits);
         }
       }
     }
-    return new long[] {samples, series, body.size()};
+    return new long[] {samples, series, sum};
   }
 
-  /** samples, series, bytes of a STREAMED_XOR_CHUNKS answer, frames checked against their CRC. */
-  static long[] countFrames(InputStream raw) throws IOException {
-    DataInputStream in = new DataInputStream(new java.io.BufferedInputStream(raw, 1 << 16));
+  /** samples, series, checksum of a STREAMED_XOR_CHUNKS answer, frames checked against their CRC. */
+  static long[] walkFrames(byte[] body) throws IOException {
+    DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(body));
     long samples = 0;
     long series = 0;
-    long bytes = 0;
+    long sum = 0;
     byte[] msg = new byte[1 << 20];
-    byte[] previousLabels = new byte[0];
+    long previousSeries = 0;
     CRC32C crc = new CRC32C();
     while (true) {
       long len;
@@ -189,7 +271,6 @@ public final class ReadLoad {
         msg = new byte[(int) len];
       }
       in.readFully(msg, 0, (int) len);
-      bytes += 4 + len + (64 - Long.numberOfLeadingZeros(len | 1) + 6) / 7;
       crc.reset();
       crc.update(msg, 0, (int) len);
       if ((int) crc.getValue() != expected) {
@@ -203,19 +284,20 @@ public final class ReadLoad {
           continue;
         }
         Cursor cs = frame.message();
-        ByteArrayOutputStream labels = new ByteArrayOutputStream();
+        long seriesHash = 0;
+        List<byte[]> data = new ArrayList<>();
         while (cs.more()) {
           int ck = (int) cs.varint();
           if (ck == (1 << 3 | 2)) {
             Cursor l = cs.message();
-            labels.write(l.b, l.pos, l.end - l.pos);
+            seriesHash += labelHash(l.b, l.pos, l.end);
           } else if (ck == (2 << 3 | 2)) {
             Cursor chunk = cs.message();
             while (chunk.more()) {
               int k = (int) chunk.varint();
               if (k == (4 << 3 | 2)) {
-                Cursor data = chunk.message();
-                samples += ((data.b[data.pos] & 0xff) << 8) | (data.b[data.pos + 1] & 0xff);
+                Cursor d = chunk.message();
+                data.add(Arrays.copyOfRange(d.b, d.pos, d.end));
               } else {
                 chunk.skip(k & 7);
               }
@@ -224,14 +306,20 @@ public final class ReadLoad {
             cs.skip(ck & 7);
           }
         }
-        byte[] l = labels.toByteArray();
-        if (!java.util.Arrays.equals(l, previousLabels)) {
+        for (byte[] chunk : data) {
+          for (StreamedChunks.Sample sample : StreamedChunks.xor(chunk)) {
+            samples++;
+            sum += sampleHash(seriesHash, sample.t(), sample.bits());
+          }
+        }
+        // A series longer than one frame's chunks continues in the next frame with the same labels.
+        if (seriesHash != previousSeries) {
           series++;
-          previousLabels = l;
+          previousSeries = seriesHash;
         }
       }
     }
-    return new long[] {samples, series, bytes};
+    return new long[] {samples, series, sum};
   }
 
   static long uvarint(DataInputStream in) throws IOException {
@@ -276,6 +364,14 @@ public final class ReadLoad {
           return x;
         }
       }
+    }
+
+    long fixed64() {
+      long x = 0;
+      for (int i = 0; i < 8; i++) {
+        x |= (b[pos++] & 0xffL) << (8 * i);
+      }
+      return x;
     }
 
     Cursor message() {

@@ -6,10 +6,21 @@ import java.util.Arrays;
  * An XOR chunk the obvious way, from the format description (SPEC §3, {@code tsdb/chunkenc/xor.go}'s
  * {@code Append} and {@code xorWrite}) step by step over a bit writer that sets one bit at a time
  * in a growing array: too slow to serve, simple enough to trust. {@link XorChunk} must produce the
- * same bytes ({@code XorChunkTest}); {@code ReadEncodeBenchmark} uses it as the naive baseline.
+ * same bytes ({@code XorChunkTest}). {@code ReadEncodeBenchmark} runs the same steps over a
+ * byte-oriented writer shaped like Prometheus's {@code bstream} as its baseline (the bit-at-a-time
+ * writer would flatter promgate).
  */
 final class ReferenceXorChunk {
-  private final Bits out = new Bits();
+  /** Where the chunk's bits go, most significant first. */
+  interface BitWriter {
+    void writeBit(boolean one);
+
+    void writeBits(long x, int n);
+
+    byte[] toByteArray();
+  }
+
+  private final BitWriter out;
   int count;
   long minTime;
   long t;
@@ -19,6 +30,11 @@ final class ReferenceXorChunk {
   private int trailing;
 
   ReferenceXorChunk() {
+    this(new Bits());
+  }
+
+  ReferenceXorChunk(BitWriter out) {
+    this.out = out;
     out.writeBits(0, 16); // the sample count, filled in by bytes()
   }
 
@@ -100,11 +116,12 @@ final class ReferenceXorChunk {
   }
 
   /** Bits, most significant first, one at a time into an array that doubles when full. */
-  private static final class Bits {
+  private static final class Bits implements BitWriter {
     private byte[] bytes = new byte[16];
     private int bits;
 
-    void writeBit(boolean one) {
+    @Override
+    public void writeBit(boolean one) {
       if (bits / 8 == bytes.length) {
         bytes = Arrays.copyOf(bytes, bytes.length * 2);
       }
@@ -114,13 +131,15 @@ final class ReferenceXorChunk {
       bits++;
     }
 
-    void writeBits(long x, int n) {
+    @Override
+    public void writeBits(long x, int n) {
       for (int i = n - 1; i >= 0; i--) {
         writeBit(((x >>> i) & 1) != 0);
       }
     }
 
-    byte[] toByteArray() {
+    @Override
+    public byte[] toByteArray() {
       return Arrays.copyOf(bytes, (bits + 7) / 8);
     }
   }

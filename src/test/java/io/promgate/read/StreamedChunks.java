@@ -14,11 +14,11 @@ import java.util.zip.CRC32C;
  * (uvarint length, big-endian CRC32C, message), the messages through the generated protobuf
  * classes, and the XOR bit stream of each chunk decoded bit by bit.
  */
-final class StreamedChunks {
+public final class StreamedChunks {
   private StreamedChunks() {}
 
   /** A decoded sample; value kept as raw bits so NaN payloads compare exactly. */
-  record Sample(long t, long bits) {
+  public record Sample(long t, long bits) {
     @Override
     public String toString() {
       return t + "=" + Double.longBitsToDouble(bits) + "(0x" + Long.toHexString(bits) + ")";
@@ -111,8 +111,8 @@ final class StreamedChunks {
     return b.build().toString();
   }
 
-  /** Decodes one XOR chunk. */
-  static List<Sample> xor(byte[] data) {
+  /** Decodes one XOR chunk (also used by {@code bench.ReadLoad} to check what a read returned). */
+  public static List<Sample> xor(byte[] data) {
     Bits in = new Bits(data);
     int n = (int) in.read(16);
     List<Sample> out = new ArrayList<>(n);
