@@ -23,7 +23,8 @@ import org.jboss.logging.Logger;
 /**
  * Follows the health of the shard Prometheus servers ({@code sharding.shard_urls}): one
  * {@code GET <url>/-/ready} per shard per {@link #probeInterval}, never two in flight for one
- * shard, each bounded by the interval (connect, headers and body together), so N shards cost N
+ * shard (a tick that finds the last probe still running skips it), each bounded by
+ * {@link #probeTimeout} (connect, headers and body together), so N shards cost at most N
  * requests per interval per promgate whatever happens. A probe talks to a shard the way
  * {@code /federate} talks to the federation upstream with the same URL (scheme, host, port,
  * path): its TLS settings and credentials ({@link UpstreamClients#options}); a shard that is no
@@ -42,6 +43,11 @@ final class ShardHealth implements AutoCloseable {
   /** Bounds of the probe interval, derived from {@code failover_after} (no key of its own). */
   static final Duration MIN_INTERVAL = Duration.ofMillis(500);
   static final Duration MAX_INTERVAL = Duration.ofSeconds(10);
+  /**
+   * Least time a probe may take: a busy but healthy Prometheus (or promgate) must not count as
+   * down because of a sub-second interval.
+   */
+  static final Duration MIN_TIMEOUT = Duration.ofSeconds(2);
   /** Most characters of a failed probe's answer kept in its error. */
   private static final int MAX_ERROR_BODY = 200;
 
@@ -71,6 +77,7 @@ final class ShardHealth implements AutoCloseable {
   private final List<URI> urls;
   private final long failoverAfterNanos;
   private final long intervalMillis;
+  private final long timeoutMillis;
   private final Metrics.Shards meters;
   private final Runnable onFailoverChange;
   private final List<HttpClient> clients = new ArrayList<>();
@@ -91,6 +98,8 @@ final class ShardHealth implements AutoCloseable {
     this.failoverAfterNanos = config.failoverAfter().toNanos();
     Duration interval = probeInterval(config.failoverAfter());
     this.intervalMillis = interval.toMillis();
+    Duration timeout = probeTimeout(interval);
+    this.timeoutMillis = timeout.toMillis();
     this.meters = meters;
     this.onFailoverChange = onFailoverChange;
     this.states = new AtomicReferenceArray<>(urls.size());
@@ -101,7 +110,7 @@ final class ShardHealth implements AutoCloseable {
       if (u == null) {
         u = new FederationConfig.Upstream("shard " + i, url, "", "", "", TlsConfig.NONE);
       }
-      clients.add(context.owner().createHttpClient(UpstreamClients.options(u, interval).setMaxPoolSize(1)));
+      clients.add(context.owner().createHttpClient(UpstreamClients.options(u, timeout).setMaxPoolSize(1)));
       authorizations.add(UpstreamClients.authorization(u));
       State s = previous.getOrDefault(url, State.INITIAL);
       if (!config.failover() && s.failedOver) {
@@ -123,6 +132,11 @@ final class ShardHealth implements AutoCloseable {
     }
     Duration third = failoverAfter.dividedBy(3);
     return third.compareTo(MIN_INTERVAL) < 0 ? MIN_INTERVAL : third.compareTo(MAX_INTERVAL) > 0 ? MAX_INTERVAL : third;
+  }
+
+  /** The probe interval, but at least {@link #MIN_TIMEOUT} (and at most {@link #MAX_INTERVAL}). */
+  static Duration probeTimeout(Duration interval) {
+    return interval.compareTo(MIN_TIMEOUT) < 0 ? MIN_TIMEOUT : interval;
   }
 
   /** The federation upstream at the same URL as shard {@code url}, or null. */
@@ -222,8 +236,8 @@ final class ShardHealth implements AutoCloseable {
     inFlight[i] = true;
     Promise<Void> done = Promise.promise();
     // The deadline covers connect, headers and body: a shard that accepts and then stalls is down.
-    long deadline = context.owner().setTimer(intervalMillis, id ->
-        done.tryFail("no answer within " + intervalMillis + "ms"));
+    long deadline = context.owner().setTimer(timeoutMillis, id ->
+        done.tryFail("no answer within " + timeoutMillis + "ms"));
     RequestOptions options = new RequestOptions()
         .setMethod(HttpMethod.GET)
         .setAbsoluteURI(urls.get(i).toString() + "/-/ready")

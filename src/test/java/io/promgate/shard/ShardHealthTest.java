@@ -121,6 +121,13 @@ class ShardHealthTest {
   }
 
   @Test
+  void probeTimeout_theIntervalButAtLeastTwoSeconds() {
+    assertEquals(Duration.ofSeconds(2), ShardHealth.probeTimeout(Duration.ofMillis(500)));
+    assertEquals(Duration.ofSeconds(7), ShardHealth.probeTimeout(Duration.ofSeconds(7)));
+    assertEquals(ShardHealth.MAX_INTERVAL, ShardHealth.probeTimeout(ShardHealth.MAX_INTERVAL));
+  }
+
+  @Test
   void upstreamFor_sameSchemeHostPortAndPath_matches() throws ConfigException {
     var upstreams = PromgateConfig.parse("<test>", """
         federation:
