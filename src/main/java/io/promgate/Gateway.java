@@ -78,7 +78,7 @@ public class Gateway {
     this.batcher = newBatcher(initial);
     if (initial.sharding().enabled()) {
       // Sources refresh in the background from here on; /sd/shards answers once assigned.
-      this.sharding = Sharding.start(vertx, initial.sharding(), metrics.shards);
+      this.sharding = Sharding.start(vertx, initial.sharding(), initial.federation().upstreams(), metrics.shards, null);
     }
     Metrics.gauge(registry, "promgate.config.last_reload_successful",
         "Whether the last configuration reload attempt was successful.", lastReloadSuccessful::get);
@@ -223,13 +223,18 @@ public class Gateway {
 
   /** A reload that changed {@code sharding} restarts the target sources from the new snapshot. */
   void onReload(@Observes ConfigReloaded e) {
-    if (e.next().sharding().equals(e.previous().sharding())) {
+    // Shard probes use the TLS/auth of the federation upstream at the same URL: restart on either.
+    boolean probesChanged = !e.next().sharding().shardUrls().isEmpty()
+        && !e.next().federation().upstreams().equals(e.previous().federation().upstreams());
+    if (e.next().sharding().equals(e.previous().sharding()) && !probesChanged) {
       return;
     }
     Sharding old = sharding;
     // Until the new assignment is computed (milliseconds) /sd/shards answers 503, and slaves keep
     // the targets they have, as Prometheus's http_sd does on any error.
-    sharding = e.next().sharding().enabled() ? Sharding.start(vertx, e.next().sharding(), metrics.shards) : null;
+    sharding = e.next().sharding().enabled()
+        ? Sharding.start(vertx, e.next().sharding(), e.next().federation().upstreams(), metrics.shards, old)
+        : null;
     if (old != null) {
       old.close();
     }

@@ -34,6 +34,13 @@ import java.util.regex.Pattern;
  * none) names the external label each slave gets, its shard index, as the seed's {@code slave: 1};
  * {@code sd_refresh_interval} (default 1m) is the refresh_interval of the slave's http_sd_configs
  * pointing at promgate.
+ *
+ * <p>Healing (issue 14): {@code shard_urls} (one base URL per shard, index i for shard i) are the
+ * shard Prometheus servers promgate probes ({@code /-/ready}); {@code failover_after} (0 = off)
+ * is how long a shard must fail every probe before its targets go to the live shards, and how
+ * long it must pass every probe before they come back; {@code algorithm} picks how a target's
+ * home shard is computed: Prometheus {@code hashmod} (default, bit-exact) or {@code rendezvous}
+ * (highest random weight), which moves only about 1/M of the targets when the modulus changes.
  */
 public record ShardingConfig(
     int modulus,
@@ -48,7 +55,37 @@ public record ShardingConfig(
     List<StaticConfig> staticConfigs,
     List<FileSdConfig> fileSdConfigs,
     List<HttpSdConfig> httpSdConfigs,
-    List<RelabelConfig> relabelConfigs) {
+    List<RelabelConfig> relabelConfigs,
+    List<URI> shardUrls,
+    Duration failoverAfter,
+    Algorithm algorithm) {
+
+  /** How a target's home shard is computed from the hash of its {@code source_labels}. */
+  public enum Algorithm {
+    /** Prometheus's {@code hashmod}: md5, low 64 bits, modulo the modulus (SPEC §6). */
+    HASHMOD("hashmod"),
+    /** Highest random weight over the shards; no Prometheus relabel rule can express it. */
+    RENDEZVOUS("rendezvous");
+
+    private final String yamlName;
+
+    Algorithm(String yamlName) {
+      this.yamlName = yamlName;
+    }
+
+    public String yamlName() {
+      return yamlName;
+    }
+
+    static Algorithm of(String name) {
+      for (Algorithm a : values()) {
+        if (a.yamlName.equals(name)) {
+          return a;
+        }
+      }
+      return null;
+    }
+  }
 
   /** Upper bound of {@code modulus}: one gauge per shard, one endpoint per shard. */
   public static final int MAX_MODULUS = 1024;
@@ -56,7 +93,7 @@ public record ShardingConfig(
   public static final ShardingConfig DISABLED =
       new ShardingConfig(0, List.of("__address__"), "sharded", "http", "/metrics",
           Duration.ofMinutes(1), Duration.ofSeconds(10), "shard", Duration.ofMinutes(1),
-          List.of(), List.of(), List.of(), List.of());
+          List.of(), List.of(), List.of(), List.of(), List.of(), Duration.ZERO, Algorithm.HASHMOD);
 
   /** Prometheus {@code patFileSDName}: a glob only in the last element, a known extension. */
   private static final Pattern FILE_SD_NAME =
@@ -97,6 +134,19 @@ public record ShardingConfig(
 
   public boolean enabled() {
     return modulus > 0;
+  }
+
+  /** Whether a shard that stays down gives its targets to the live shards. */
+  public boolean failover() {
+    return !failoverAfter.isZero();
+  }
+
+  /**
+   * Whether the generated slave configs can carry the hashmod {@code keep} guard: not when a
+   * target may be scraped by another shard than its hashmod one (failover, rendezvous).
+   */
+  public boolean keepGuard() {
+    return algorithm == Algorithm.HASHMOD && !failover();
   }
 
   /**
@@ -165,10 +215,65 @@ public record ShardingConfig(
         }
       }
     }
+    List<URI> shardUrls = shardUrls(t, modulus);
+    Duration failoverAfter = Duration.ZERO;
+    if (t.has("failover_after")) {
+      String raw = t.string("failover_after", "0s");
+      Duration d = YamlTree.parseDuration(raw);
+      if (d == null) {
+        t.error("failover_after", "not a duration (like 0s, 30s, 1m, 500ms): \"" + raw + "\"");
+      } else {
+        failoverAfter = d;
+      }
+    }
+    if (!failoverAfter.isZero() && shardUrls.isEmpty() && !t.has("shard_urls")) {
+      t.error("failover_after", "needs sharding.shard_urls: the shards whose health it follows");
+    }
+    String rawAlgorithm = t.string("algorithm", Algorithm.HASHMOD.yamlName());
+    Algorithm algorithm = Algorithm.of(rawAlgorithm);
+    if (algorithm == null) {
+      t.error("algorithm", "must be hashmod or rendezvous, got \"" + rawAlgorithm + "\"");
+      algorithm = Algorithm.HASHMOD;
+    }
     t.rejectUnknownKeys();
     return new ShardingConfig(modulus, sourceLabels, jobName, scheme, metricsPath, interval,
         timeout, shardLabel, sdRefresh, List.copyOf(statics), List.copyOf(files), List.copyOf(https),
-        relabel);
+        relabel, shardUrls, failoverAfter, algorithm);
+  }
+
+  /**
+   * {@code shard_urls}: absolute http(s) base URLs, one per shard (trailing slash dropped:
+   * promgate appends {@code /-/ready}); none, or exactly {@code modulus} of them.
+   */
+  private static List<URI> shardUrls(YamlTree t, int modulus) {
+    List<?> raw = t.list("shard_urls");
+    List<URI> urls = new ArrayList<>(raw.size());
+    for (int i = 0; i < raw.size(); i++) {
+      String key = "shard_urls[" + i + "]";
+      if (!(raw.get(i) instanceof String s) || s.isEmpty()) {
+        t.error(key, "expected a URL like http://prometheus-shard-" + i + ":9090, got "
+            + (raw.get(i) == null ? "null" : "\"" + raw.get(i) + "\""));
+        continue;
+      }
+      String trimmed = s.endsWith("/") ? s.substring(0, s.length() - 1) : s;
+      try {
+        URI u = new URI(trimmed);
+        if (!"http".equals(u.getScheme()) && !"https".equals(u.getScheme()) || u.getHost() == null) {
+          t.error(key, "must be an absolute http:// or https:// URL, got \"" + s + "\"");
+        } else if (u.getRawQuery() != null || u.getRawFragment() != null) {
+          t.error(key, "must not have a query or fragment (promgate appends /-/ready), got \"" + s + "\"");
+        } else {
+          urls.add(u);
+        }
+      } catch (URISyntaxException e) {
+        t.error(key, "not a URL: \"" + s + "\"");
+      }
+    }
+    if (!raw.isEmpty() && modulus > 0 && raw.size() != modulus) {
+      t.error("shard_urls", "has " + raw.size() + " URLs but modulus is " + modulus
+          + ": one per shard, shard i's at index i");
+    }
+    return List.copyOf(urls);
   }
 
   private static StaticConfig staticConfig(YamlTree c) {

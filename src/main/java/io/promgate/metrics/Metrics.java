@@ -152,6 +152,8 @@ public final class Metrics {
     private final MeterRegistry r;
     private final Map<String, Source> sources = new java.util.concurrent.ConcurrentHashMap<>();
     private final Map<Integer, AtomicLong> shardTargets = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<Integer, AtomicLong> shardUp = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<Integer, Counter> shardFailovers = new java.util.concurrent.ConcurrentHashMap<>();
     public final AtomicLong droppedTargets = new AtomicLong();
     public final AtomicLong invalidTargets = new AtomicLong();
     public final Counter assignments;
@@ -184,6 +186,7 @@ public final class Metrics {
         s.lastRefreshSuccess.set(0);
       });
       shardTargets.values().forEach(v -> v.set(0));
+      shardUp.values().forEach(v -> v.set(-1));
       droppedTargets.set(0);
       invalidTargets.set(0);
     }
@@ -203,6 +206,29 @@ public final class Metrics {
             .register(r);
         return v;
       });
+    }
+
+    /**
+     * {@code promgate_shard_up{shard}}: 1 when the latest {@code /-/ready} probe of the shard's
+     * {@code sharding.shard_urls} entry passed, 0 when it failed; set -1 for NaN (not probed yet).
+     */
+    public AtomicLong up(int index) {
+      return shardUp.computeIfAbsent(index, i -> {
+        AtomicLong v = new AtomicLong(-1);
+        Gauge.builder("promgate.shard.up", v, x -> x.get() < 0 ? Double.NaN : x.get())
+            .description("1 when the shard's latest /-/ready probe passed, 0 when it failed, NaN before the first.")
+            .tag("shard", String.valueOf(i))
+            .register(r);
+        return v;
+      });
+    }
+
+    /** {@code promgate_shard_failovers_total{shard}}: times the shard's targets went to the live shards. */
+    public Counter failovers(int index) {
+      return shardFailovers.computeIfAbsent(index, i -> Counter.builder("promgate.shard.failovers")
+          .description("Times the shard was failed over: down for sharding.failover_after, its targets moved to the live shards.")
+          .tag("shard", String.valueOf(i))
+          .register(r));
     }
 
     /** {@code promgate_sd_*{source=...}} */

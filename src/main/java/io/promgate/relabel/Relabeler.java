@@ -80,6 +80,15 @@ public final class Relabeler {
     return unsignedHashmod(value, modulus);
   }
 
+  /**
+   * The unsigned 64-bit number hashmod reduces: {@code hashmod(v, m) ==
+   * Long.remainderUnsigned(hash64(v), m)} for every modulus, so one hash serves every modulus
+   * (resharding previews, rendezvous weights).
+   */
+  public static long hash64(CharSequence value) {
+    return MD5.get().low64(value);
+  }
+
   static long unsignedHashmod(CharSequence value, long modulus) {
     return Long.remainderUnsigned(MD5.get().low64(value), modulus);
   }

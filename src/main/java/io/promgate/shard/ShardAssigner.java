@@ -7,6 +7,7 @@ import io.promgate.relabel.RelabelConfig;
 import io.promgate.relabel.Relabeler;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -25,7 +26,8 @@ import java.util.Map;
  *       them, which is why promgate adds the very values its generated config sets
  *       ({@link ShardingConfig}); {@code params} ({@code __param_*}) are not supported;
  *   <li>{@code sharding.relabel_configs}, then {@code hashmod} of {@code source_labels} into a
- *       temporary label: the shard index. A target a rule drops is on no shard;
+ *       temporary label: the shard index ({@code algorithm: rendezvous}: the highest
+ *       {@link Rendezvous} weight of the same hash instead). A target a rule drops is on no shard;
  *   <li>a kept target Prometheus would refuse (empty {@code __address__}, one containing "/",
  *       no port with a scheme other than http/https, a bad or zero interval/timeout label, a
  *       timeout above the interval) is on no shard either: Prometheus lists it neither active nor
@@ -44,6 +46,9 @@ final class ShardAssigner {
   private final Relabeler relabeler;
   private final String[] scrapeLabels;
   private final Labels.Builder builder = new Labels.Builder(16);
+  private final StringBuilder key = new StringBuilder();
+  // The hash64 of the last target shardOf placed on a shard; read right after by hash().
+  private long lastHash;
 
   ShardAssigner(ShardingConfig config) {
     this.config = config;
@@ -80,7 +85,10 @@ final class ShardAssigner {
     return b.build();
   }
 
-  /** The shard of a target with these discovered labels, or {@link #DROPPED} / {@link #INVALID}. */
+  /**
+   * The home shard of a target with these discovered labels (where it goes while every shard is
+   * live), or {@link #DROPPED} / {@link #INVALID}.
+   */
   int shardOf(Labels discovered) {
     Labels out = relabeler.apply(discovered);
     if (out == null) {
@@ -89,42 +97,73 @@ final class ShardAssigner {
     if (!scrapable(out)) {
       return INVALID;
     }
-    return Integer.parseInt(out.get(SHARD_LABEL));
+    return home(out);
   }
 
-  /** Assigns every target of {@code groups} (in order) to its shard. */
-  Assignment assign(List<TargetGroup> groups) {
-    int modulus = config.modulus();
-    List<List<TargetGroup>> shards = new ArrayList<>(modulus);
-    List<List<String>> picked = new ArrayList<>(modulus);
-    for (int i = 0; i < modulus; i++) {
-      shards.add(new ArrayList<>());
-      picked.add(new ArrayList<>());
+  /** hashmod: the generated rule's own result, so parity with the slaves holds by construction. */
+  private int home(Labels relabeled) {
+    lastHash = Relabeler.hash64(hashKey(relabeled));
+    return config.algorithm() == ShardingConfig.Algorithm.HASHMOD
+        ? Integer.parseInt(relabeled.get(SHARD_LABEL))
+        : HashedTargets.home(config.algorithm(), lastHash, config.modulus());
+  }
+
+  /** What hashmod hashes: the source labels' values joined with the rule's separator ";". */
+  private CharSequence hashKey(Labels relabeled) {
+    key.setLength(0);
+    List<String> names = config.sourceLabels();
+    for (int i = 0; i < names.size(); i++) {
+      if (i > 0) {
+        key.append(';');
+      }
+      key.append(relabeled.get(names.get(i)));
     }
+    return key;
+  }
+
+  /** Relabels and hashes every target of {@code groups} (in order): the table health works on. */
+  HashedTargets hash(List<TargetGroup> groups) {
+    int cap = 16;
+    int[] group = new int[cap];
+    String[] target = new String[cap];
+    long[] hash = new long[cap];
+    int[] home = new int[cap];
+    int n = 0;
     int discovered = 0;
     int dropped = 0;
     int invalid = 0;
-    for (TargetGroup g : groups) {
-      for (String target : g.targets()) {
+    for (int gi = 0; gi < groups.size(); gi++) {
+      TargetGroup g = groups.get(gi);
+      for (String t : g.targets()) {
         discovered++;
-        int shard = shardOf(discovered(g, target));
+        int shard = shardOf(discovered(g, t));
         if (shard == DROPPED) {
           dropped++;
         } else if (shard == INVALID) {
           invalid++;
         } else {
-          picked.get(shard).add(target);
-        }
-      }
-      for (int i = 0; i < modulus; i++) {
-        List<String> targets = picked.get(i);
-        if (!targets.isEmpty()) {
-          shards.get(i).add(new TargetGroup(g.source(), List.copyOf(targets), g.labels()));
-          targets.clear();
+          if (n == cap) {
+            cap *= 2;
+            group = Arrays.copyOf(group, cap);
+            target = Arrays.copyOf(target, cap);
+            hash = Arrays.copyOf(hash, cap);
+            home = Arrays.copyOf(home, cap);
+          }
+          group[n] = gi;
+          target[n] = t;
+          hash[n] = lastHash;
+          home[n] = shard;
+          n++;
         }
       }
     }
-    return new Assignment(modulus, shards, discovered, dropped, invalid);
+    return new HashedTargets(config.modulus(), config.algorithm(), groups, discovered, dropped,
+        invalid, n, group, target, hash, home);
+  }
+
+  /** Assigns every target of {@code groups} (in order) to its home shard: every shard live. */
+  Assignment assign(List<TargetGroup> groups) {
+    return Assignment.distribute(hash(groups), new boolean[config.modulus()]);
   }
 
   /** The checks of Prometheus's PopulateLabels after relabeling; false = target refused. */

@@ -1,5 +1,6 @@
 package io.promgate.shard;
 
+import io.promgate.config.ShardingConfig;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.HostAndPort;
@@ -18,7 +19,10 @@ import java.util.function.Supplier;
  *       targets it keeps, each group with its discovered labels (group labels and the source's
  *       meta label, not relabeled: the slave relabels them itself, as if it had discovered them).
  *       404 for an unknown index and when sharding is not configured;
- *   <li>{@code GET /api/v1/shards}: a JSON summary: modulus, targets per shard, skew, sources;
+ *   <li>{@code GET /api/v1/shards}: a JSON summary: modulus, targets per shard (after failover),
+ *       skew, sources, each shard's URL, health and moved targets;
+ *   <li>{@code GET /api/v1/shards/preview?modulus=M}: which targets would change shard going
+ *       from today's modulus to M ({@link ReshardPreview}), computed on a worker thread;
  *   <li>{@code GET /api/v1/shards/{i}/scrape_config}: a Prometheus config for slave {@code i}
  *       ({@link ScrapeConfigWriter}). {@code ?sd=promgate} (default) points its http_sd at this
  *       promgate, at {@code ?url=} (promgate's base URL as the slave reaches it) or else at the
@@ -76,8 +80,24 @@ public final class ShardEndpoints {
       return;
     }
     JsonArray shards = new JsonArray();
+    ShardHealth health = s.health();
     for (int i = 0; i < a.modulus; i++) {
-      shards.add(new JsonObject().put("index", i).put("targets", a.count(i)).put("sd", sdPath.apply(i)));
+      ShardHealth.State h = health == null ? ShardHealth.State.INITIAL : health.state(i);
+      shards.add(new JsonObject()
+          .put("index", i)
+          .put("targets", a.count(i))
+          .put("sd", sdPath.apply(i))
+          .put("url", health == null ? null : health.url(i).toString())
+          .put("health", h.health().json)
+          .put("healthSince", h.health() == ShardHealth.Health.UNKNOWN ? null : Instant.ofEpochMilli(h.sinceMillis()).toString())
+          .put("lastProbeError", h.lastError())
+          .put("failedOver", a.failedOver(i))
+          .put("movedIn", a.movedIn(i))
+          .put("movedOut", a.movedOut(i)));
+    }
+    JsonArray moved = new JsonArray();
+    for (Assignment.Move m : a.moved) {
+      moved.add(move(m));
     }
     JsonArray sources = new JsonArray();
     for (TargetSource src : s.sources()) {
@@ -97,10 +117,78 @@ public final class ShardEndpoints {
         .put("dropped", a.dropped)
         .put("invalid", a.invalid)
         .put("skew", Math.round(a.skew() * 1000) / 1000.0)
+        .put("failoverAfterSeconds", s.config().failoverAfter().toMillis() / 1000.0)
+        .put("algorithm", s.config().algorithm().yamlName())
         .put("shards", shards)
+        .put("moved", moved)
         .put("sources", sources);
     rc.response().setStatusCode(200).putHeader("Content-Type", "application/json")
         .end(new JsonObject().put("status", "success").put("data", data).toBuffer());
+  }
+
+  /** {@code GET /api/v1/shards/preview?modulus=M} */
+  public void preview(RoutingContext rc) {
+    Sharding s = sharding.get();
+    if (s == null) {
+      apiError(rc, 404, "not_found", "sharding is not configured");
+      return;
+    }
+    String raw = rc.request().getParam("modulus");
+    int modulus = raw == null ? -1 : modulusParam(raw);
+    if (modulus < 0) {
+      apiError(rc, 400, "bad_data", raw == null
+          ? "modulus is required: the number of shards to compare with"
+          : "modulus must be a whole number from 1 to " + ShardingConfig.MAX_MODULUS + ", got \""
+              + (raw.length() > 32 ? raw.substring(0, 32) + "..." : raw) + "\"");
+      return;
+    }
+    Assignment a = s.current();
+    if (a == null) {
+      rc.response().putHeader("Retry-After", "1");
+      apiError(rc, 503, "unavailable", "the shard assignment is not computed yet");
+      return;
+    }
+    // Rendezvous weighs every target against every shard: off the event loop.
+    rc.vertx().executeBlocking(() -> {
+      ReshardPreview p = ReshardPreview.of(a.hashed, modulus);
+      JsonArray moves = new JsonArray(new ArrayList<>(p.moving()));
+      for (Assignment.Move m : p.moves()) {
+        moves.add(move(m));
+      }
+      return new JsonObject().put("status", "success").put("data", new JsonObject()
+          .put("fromModulus", p.fromModulus())
+          .put("toModulus", p.toModulus())
+          .put("algorithm", p.algorithm().yamlName())
+          .put("targets", p.targets())
+          .put("moving", p.moving())
+          .put("moves", moves)).toBuffer();
+    }, false).onComplete(ar -> {
+      if (ar.failed()) {
+        apiError(rc, 500, "internal", "preview failed: " + ar.cause());
+      } else {
+        rc.response().setStatusCode(200).putHeader("Content-Type", "application/json").end(ar.result());
+      }
+    });
+  }
+
+  private static JsonObject move(Assignment.Move m) {
+    return new JsonObject().put("target", m.target()).put("from", m.from()).put("to", m.to());
+  }
+
+  /** A canonical decimal in [1, MAX_MODULUS], else -1. */
+  static int modulusParam(String p) {
+    if (p.isEmpty() || p.length() > 4 || p.charAt(0) == '0') {
+      return -1;
+    }
+    int m = 0;
+    for (int k = 0; k < p.length(); k++) {
+      char c = p.charAt(k);
+      if (c < '0' || c > '9') {
+        return -1;
+      }
+      m = m * 10 + (c - '0');
+    }
+    return m <= ShardingConfig.MAX_MODULUS ? m : -1;
   }
 
   /** {@code GET /api/v1/shards/{index}/scrape_config} */
@@ -120,6 +208,12 @@ public final class ShardEndpoints {
         sdParam == null ? ScrapeConfigWriter.Discovery.PROMGATE : ScrapeConfigWriter.Discovery.of(sdParam);
     if (discovery == null) {
       text(rc, 400, "sd must be \"promgate\" or \"sources\", got \"" + sdParam + "\"");
+      return;
+    }
+    if (discovery == ScrapeConfigWriter.Discovery.SOURCES && !s.config().keepGuard()) {
+      text(rc, 400, "sd=sources needs the hashmod keep rule, which "
+          + (s.config().failover() ? "sharding.failover_after" : "sharding.algorithm: rendezvous")
+          + " rules out: use sd=promgate");
       return;
     }
     String base = rc.request().getParam("url");

@@ -1,6 +1,7 @@
 package io.promgate.shard;
 
 import io.micrometer.core.instrument.Timer;
+import io.promgate.config.FederationConfig;
 import io.promgate.config.ShardingConfig;
 import io.promgate.metrics.Metrics;
 import io.vertx.core.Context;
@@ -9,6 +10,7 @@ import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.jboss.logging.Logger;
 
@@ -20,7 +22,9 @@ import org.jboss.logging.Logger;
  *
  * <p>Recomputing relabels and hashes every target (about a microsecond each), so it runs on a
  * worker thread, one computation at a time, coalescing changes that arrive meanwhile; requests
- * read the latest result through a volatile reference and never wait for it.
+ * read the latest result through a volatile reference and never wait for it. A change of shard
+ * health ({@link ShardHealth}: a shard failed over or back) only redistributes the hashed
+ * targets ({@link Assignment#distribute}), without relabeling them again.
  */
 public final class Sharding implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(Sharding.class);
@@ -31,12 +35,16 @@ public final class Sharding implements AutoCloseable {
   private final HttpClient http;
   private final List<TargetSource> sources;
   private final ShardAssigner assigner;
+  private final ShardHealth health; // null without shard_urls
   private final AtomicBoolean pending = new AtomicBoolean();
+  private final AtomicBoolean targetsChanged = new AtomicBoolean(true);
+  private HashedTargets hashed; // worker only (one computation at a time)
   private final AtomicBoolean running = new AtomicBoolean();
   private volatile Assignment current;
   private volatile boolean closed;
 
-  private Sharding(Vertx vertx, ShardingConfig config, Metrics.Shards meters) {
+  private Sharding(Vertx vertx, ShardingConfig config, List<FederationConfig.Upstream> upstreams,
+      Metrics.Shards meters, Sharding previous) {
     this.config = config;
     this.meters = meters;
     meters.reset();
@@ -61,18 +69,40 @@ public final class Sharding implements AutoCloseable {
     for (int i = 0; i < config.modulus(); i++) {
       meters.shardTargets(i).set(0);
     }
+    this.health = config.shardUrls().isEmpty()
+        ? null
+        : new ShardHealth(context, config, upstreams, meters,
+            previous == null || previous.health == null ? Map.of() : previous.health.byUrl(),
+            this::healthChanged);
   }
 
   /** Starts the sources of {@code config} (which must be enabled); returns at once. */
   public static Sharding start(Vertx vertx, ShardingConfig config, Metrics.Shards meters) {
+    return start(vertx, config, List.of(), meters, null);
+  }
+
+  /**
+   * Starts the sources of {@code config} (which must be enabled) and the shard health probes;
+   * returns at once.
+   *
+   * @param upstreams federation upstreams: a shard at the same URL is probed with its TLS and
+   *     credentials
+   * @param previous the sharding this one replaces (a reload), or null: shard health carries over
+   *     by URL
+   */
+  public static Sharding start(Vertx vertx, ShardingConfig config,
+      List<FederationConfig.Upstream> upstreams, Metrics.Shards meters, Sharding previous) {
     if (!config.enabled()) {
       throw new IllegalArgumentException("sharding is not configured");
     }
-    Sharding s = new Sharding(vertx, config, meters);
+    Sharding s = new Sharding(vertx, config, upstreams, meters, previous);
     // Nothing is assigned before the first computation, even with no sources at all.
     s.changed();
     for (TargetSource source : s.sources) {
       source.start(s::changed);
+    }
+    if (s.health != null) {
+      s.health.start();
     }
     return s;
   }
@@ -85,12 +115,23 @@ public final class Sharding implements AutoCloseable {
     return sources;
   }
 
+  /** The shard health probes, or null without {@code shard_urls}. */
+  ShardHealth health() {
+    return health;
+  }
+
   /** The latest assignment, or null before the first one is computed. */
   Assignment current() {
     return current;
   }
 
   private void changed() {
+    targetsChanged.set(true);
+    pending.set(true);
+    schedule();
+  }
+
+  private void healthChanged() {
     pending.set(true);
     schedule();
   }
@@ -115,11 +156,15 @@ public final class Sharding implements AutoCloseable {
 
   private void recompute() {
     Timer.Sample t = Timer.start();
-    List<TargetGroup> groups = new ArrayList<>();
-    for (TargetSource s : sources) {
-      groups.addAll(s.groups());
+    if (targetsChanged.getAndSet(false) || hashed == null) {
+      List<TargetGroup> groups = new ArrayList<>();
+      for (TargetSource s : sources) {
+        groups.addAll(s.groups());
+      }
+      hashed = assigner.hash(groups);
     }
-    Assignment a = assigner.assign(groups);
+    boolean[] failedOver = health == null ? new boolean[config.modulus()] : health.failedOver(config.modulus());
+    Assignment a = Assignment.distribute(hashed, failedOver);
     if (closed) {
       return; // replaced by a reload: the meters are the new sharding's now
     }
@@ -137,6 +182,9 @@ public final class Sharding implements AutoCloseable {
   @Override
   public void close() {
     closed = true;
+    if (health != null) {
+      health.close();
+    }
     for (TargetSource s : sources) {
       s.close();
     }

@@ -27,6 +27,7 @@ public class Routes {
   public static final String SD_SHARD = "/sd/shards/:index";
   public static final String SHARDS = "/api/v1/shards";
   public static final String SHARD_SCRAPE_CONFIG = "/api/v1/shards/:index/scrape_config";
+  public static final String SHARDS_PREVIEW = "/api/v1/shards/preview";
   public static final String FEDERATE = "/federate";
 
   void register(@Observes Router router, Gateway gateway) {
@@ -59,7 +60,8 @@ public class Routes {
     router.route(HttpMethod.GET, SD_SHARD).handler(shards::sd);
     router.route(HttpMethod.GET, SHARDS).handler(shards::summary);
     router.route(HttpMethod.GET, SHARD_SCRAPE_CONFIG).handler(shards::scrapeConfig);
-    for (String path : new String[] {SD_SHARD, SHARDS, SHARD_SCRAPE_CONFIG}) {
+    router.route(HttpMethod.GET, SHARDS_PREVIEW).handler(shards::preview);
+    for (String path : new String[] {SD_SHARD, SHARDS, SHARD_SCRAPE_CONFIG, SHARDS_PREVIEW}) {
       router.route(path).handler(rc -> methodNotAllowed(rc, "GET"));
     }
     FederateHandler federate =

@@ -227,4 +227,75 @@ class ShardingConfigTest {
     assertEquals(reason, assertThrows(IllegalArgumentException.class,
         () -> ShardingConfig.globRegex(glob)).getMessage());
   }
+
+  @Test
+  void read_healingKeysAbsent_plainHashmodNoFailover() throws ConfigException {
+    ShardingConfig c = parse("sharding: {modulus: 2}");
+    assertEquals(List.of(), c.shardUrls());
+    assertEquals(Duration.ZERO, c.failoverAfter());
+    assertEquals(ShardingConfig.Algorithm.HASHMOD, c.algorithm());
+    assertFalse(c.failover());
+    assertTrue(c.keepGuard());
+  }
+
+  @Test
+  void read_healingKeys_read() throws ConfigException {
+    ShardingConfig c = parse("""
+        sharding:
+          modulus: 2
+          shard_urls: ['http://prometheus-shard-0:9090/', 'https://shard-1.example/prom']
+          failover_after: 1m30s
+          algorithm: rendezvous
+        """);
+    assertEquals(List.of(java.net.URI.create("http://prometheus-shard-0:9090"),
+        java.net.URI.create("https://shard-1.example/prom")), c.shardUrls());
+    assertEquals(Duration.ofSeconds(90), c.failoverAfter());
+    assertEquals(ShardingConfig.Algorithm.RENDEZVOUS, c.algorithm());
+    assertTrue(c.failover());
+    assertFalse(c.keepGuard());
+  }
+
+  @Test
+  void read_failoverAfterZero_off() throws ConfigException {
+    ShardingConfig c = parse("sharding: {modulus: 1, shard_urls: ['http://a:9090'], failover_after: 0s}");
+    assertFalse(c.failover());
+    assertEquals(Duration.ZERO, parse("sharding: {modulus: 1, shard_urls: ['http://a:9090'], failover_after: 0}")
+        .failoverAfter());
+  }
+
+  @Test
+  void read_badHealingKeys_everyErrorNamesItsKey() {
+    assertEquals(List.of(
+        "sharding.shard_urls[1]: must be an absolute http:// or https:// URL, got \"ftp://b:9090\"",
+        "sharding.shard_urls[2]: expected a URL like http://prometheus-shard-2:9090, got null",
+        "sharding.shard_urls[3]: must not have a query or fragment (promgate appends /-/ready), got \"http://d:9090/?x=1\"",
+        "sharding.shard_urls: has 4 URLs but modulus is 3: one per shard, shard i's at index i",
+        "sharding.failover_after: not a duration (like 0s, 30s, 1m, 500ms): \"soon\"",
+        "sharding.algorithm: must be hashmod or rendezvous, got \"consistent\""),
+        errors("""
+            sharding:
+              modulus: 3
+              shard_urls: ['http://a:9090', 'ftp://b:9090', null, 'http://d:9090/?x=1']
+              failover_after: soon
+              algorithm: consistent
+            """));
+  }
+
+  @Test
+  void read_shardUrlsCountNotModulus_errorNamesTheKey() {
+    assertEquals(List.of("sharding.shard_urls: has 2 URLs but modulus is 3: one per shard, shard i's at index i"),
+        errors("sharding: {modulus: 3, shard_urls: ['http://a:9090', 'http://b:9090']}"));
+  }
+
+  @Test
+  void read_negativeFailoverAfter_error() {
+    assertEquals(List.of("sharding.failover_after: not a duration (like 0s, 30s, 1m, 500ms): \"-5s\""),
+        errors("sharding: {modulus: 1, shard_urls: ['http://a:9090'], failover_after: -5s}"));
+  }
+
+  @Test
+  void read_failoverWithoutShardUrls_error() {
+    assertEquals(List.of("sharding.failover_after: needs sharding.shard_urls: the shards whose health it follows"),
+        errors("sharding: {modulus: 2, failover_after: 30s}"));
+  }
 }
