@@ -255,8 +255,11 @@ if ! $node_exporter_running; then
 fi
 WEBHOOK_LOG=$DIR/notifications.log
 target_list=$(IFS=,; echo "${TARGET_PORTS[*]}")
+# /shards/{i}/-/ready on the webhook's port: 200 while either replica of shard i is ready, as a
+# Kubernetes Service over the pair would answer; promgate's sharding.shard_urls probe it.
 spawn demo-servers "$JAVA" -Xmx48m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 \
-  "$ROOT/scripts/demo/DemoServers.java" --targets "$target_list" --webhook "$WEBHOOK_PORT" "$WEBHOOK_LOG"
+  "$ROOT/scripts/demo/DemoServers.java" --targets "$target_list" --webhook "$WEBHOOK_PORT" "$WEBHOOK_LOG" \
+  --pair "0=$(url "$SHARD_0A_PORT"),$(url "$SHARD_0B_PORT")" --pair "1=$(url "$SHARD_1A_PORT"),$(url "$SHARD_1B_PORT")"
 
 # ---- promgate x2 --------------------------------------------------------------------------------
 {
@@ -310,8 +313,9 @@ sharding:
 CONF
   if [[ ${PROMGATE_DEMO_FAILOVER:-1} != 0 ]]; then
     cat <<CONF
-  # A shard whose replica a has failed /-/ready for failover_after gives its targets to the other.
-  shard_urls: [$(url "$SHARD_0A_PORT"), $(url "$SHARD_1A_PORT")]
+  # A shard none of whose replicas has been ready for failover_after lends its targets to the
+  # other: each URL answers /-/ready while either replica of the pair does (DemoServers.java).
+  shard_urls: [$(url "$WEBHOOK_PORT")/shards/0, $(url "$WEBHOOK_PORT")/shards/1]
   failover_after: ${SHARD_FAILOVER_AFTER}
 CONF
   fi
@@ -472,9 +476,10 @@ promgate demo is running: data, logs and configs in $DIR (endpoints.json lists t
              every notification is one line of $WEBHOOK_LOG
   InfluxDB   $(url "$INFLUX_PORT")  curl -sG $(url "$INFLUX_PORT")/query --data-urlencode db=prom --data-urlencode 'q=SHOW TAG KEYS FROM up'
 Try:
-  stop a shard replica   curl -X POST $(url "$SHARD_0A_PORT")/-/quit   then watch $P1/api/v1/ha fail over to b
+  stop a shard replica   curl -X POST $(url "$SHARD_0A_PORT")/-/quit   ($P1/api/v1/ha: b takes over after
+                         failover_timeout if a was elected; the pair is still up, no target moves)
   stop a whole shard     curl -X POST $(url "$SHARD_1A_PORT")/-/quit; curl -X POST $(url "$SHARD_1B_PORT")/-/quit
-                         then $P1/api/v1/shards (its targets move after failover_after)
+                         ($P1/api/v1/shards: its targets move to shard 0 after failover_after)
   start them again       kill -USR1 $$
   a target down          curl -X POST $(url "${TARGET_PORTS[0]}")/down   (InstanceDown fires after 1m)
   edit promgate.yml      \$EDITOR $DIR/promgate.yml; curl -X POST $P1/-/reload; curl -X POST ${PROMGATES[1]}/-/reload

@@ -8,6 +8,10 @@
 //   --webhook PORT FILE       an Alertmanager webhook receiver: each notification it gets is appended
 //                             to FILE as one JSON object a line, with "receivedAt" added first, so
 //                             "notified once" can be seen (or not) in the file.
+//   --pair I=URL,URL          on the webhook's port, GET /shards/I/-/ready answers 200 while any of
+//                             the URLs' /-/ready does (503 when none): an HA pair's health as a
+//                             Kubernetes Service over both replicas gives it, for promgate's
+//                             sharding.shard_urls (a shard is down only when both replicas are).
 //
 // Loopback only. Stops on SIGTERM/SIGINT.
 
@@ -17,6 +21,11 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,6 +42,8 @@ public class DemoServers {
 
   public static void main(String[] args) throws Exception {
     List<HttpServer> servers = new ArrayList<>();
+    List<String> pairs = new ArrayList<>();
+    HttpServer webhook = null;
     ExecutorService pool = Executors.newFixedThreadPool(4);
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
@@ -45,13 +56,23 @@ public class DemoServers {
         }
         case "--webhook" -> {
           int port = Integer.parseInt(args[++i]);
-          servers.add(webhook(port, Path.of(args[++i])));
+          webhook = webhook(port, Path.of(args[++i]));
+          servers.add(webhook);
         }
+        case "--pair" -> pairs.add(args[++i]);
         default -> {
-          System.err.println("usage: java DemoServers.java [--targets PORT,PORT,...] [--webhook PORT FILE]");
+          System.err.println("usage: java DemoServers.java [--targets PORT,PORT,...] [--webhook PORT FILE [--pair I=URL,URL]...]");
           System.exit(2);
         }
       }
+    }
+    for (String pair : pairs) {
+      if (webhook == null) {
+        System.err.println("--pair needs --webhook (it is served on the webhook's port)");
+        System.exit(2);
+      }
+      String[] kv = pair.split("=", 2);
+      pair(webhook, kv[0], List.of(kv[1].split(",")));
     }
     for (HttpServer s : servers) {
       s.setExecutor(pool);
@@ -121,6 +142,32 @@ public class DemoServers {
       reply(ex, 200, "ok\n");
     });
     return s;
+  }
+
+  private static final HttpClient CLIENT =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).version(HttpClient.Version.HTTP_1_1).build();
+
+  private static void pair(HttpServer s, String index, List<String> replicas) {
+    s.createContext("/shards/" + index + "/-/ready", ex -> {
+      StringBuilder why = new StringBuilder();
+      for (String replica : replicas) {
+        try {
+          HttpRequest req = HttpRequest.newBuilder(URI.create(replica + "/-/ready")).timeout(Duration.ofSeconds(1)).build();
+          int code = CLIENT.send(req, HttpResponse.BodyHandlers.discarding()).statusCode();
+          if (code == 200) {
+            reply(ex, 200, replica + " is ready\n");
+            return;
+          }
+          why.append(replica).append(": ").append(code).append("; ");
+        } catch (IOException e) {
+          why.append(replica).append(": ").append(e.getClass().getSimpleName()).append("; ");
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+      }
+      reply(ex, 503, "no replica of shard " + index + " is ready: " + why + "\n");
+    });
   }
 
   private static void reply(HttpExchange ex, int code, String text) throws IOException {

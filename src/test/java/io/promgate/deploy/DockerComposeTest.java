@@ -144,14 +144,20 @@ class DockerComposeTest {
         assertEquals(gate + "/api/v1/write", string(file, cfg, "remote_write", 0, "url"));
       }
     }
-    // promgate's federation fans out to exactly these four servers; failover probes replica a.
+    // promgate's federation fans out to exactly these four servers.
     List<?> upstreams = list("promgate.yml", promgate, "federation", "upstreams");
     assertEquals(SHARD_SERVICES.size(), upstreams.size());
     for (int i = 0; i < SHARD_SERVICES.size(); i++) {
       assertEquals("http://" + SHARD_SERVICES.get(i) + ":9090", string("promgate.yml", upstreams, i, "url"));
     }
-    assertEquals(List.of("http://prometheus-shard-0a:9090", "http://prometheus-shard-1a:9090"),
+    // Failover probes each pair as a whole: demo-targets' /shards/{i} is ready while a replica is.
+    assertEquals(List.of("http://demo-targets:5001/shards/0", "http://demo-targets:5001/shards/1"),
         at("promgate.yml", promgate, "sharding", "shard_urls"));
+    List<?> command = list(COMPOSE, services, "demo-targets", "command");
+    for (int i = 0; i < modulus; i++) {
+      assertTrue(command.contains(i + "=http://prometheus-shard-" + i + "a:9090,http://prometheus-shard-" + i + "b:9090"),
+          "demo-targets --pair " + i + ": " + command);
+    }
   }
 
   @Test

@@ -127,6 +127,16 @@ class DemoTopologyIT {
     assertEquals(dir.resolve("notifications.log").toString(), endpoints.get("webhook_log").asText());
 
     everyTargetOnExactlyOneShard_bothReplicasAgree(endpoints);
+    if (PendingConfigKeys.SHARD_FAILOVER) {
+      // shard_urls probe each HA pair as a whole (DemoServers' /shards/{i}): both shards up.
+      for (JsonNode promgate : endpoints.get("promgate")) {
+        Await.until(Duration.ofSeconds(60), promgate.asText() + " sees both shards up", () -> {
+          JsonNode shards = json(promgate.asText() + "/api/v1/shards").at("/data/shards");
+          return shards.size() == 2 && shards.get(0).path("health").asText().equals("up")
+              && shards.get(1).path("health").asText().equals("up");
+        });
+      }
+    }
     centralSeesBothShardsThroughPromgatesFederate(endpoints);
     if (PendingConfigKeys.HA_TRACKER) {
       influxDbHoldsOneCopyPerSeries_withoutReplicaLabel(endpoints);
