@@ -48,6 +48,16 @@ wait_http() {
 # start_influxd DIR HTTP_PORT RPC_PORT [STORAGE_PORT]: STORAGE_PORT enables InfluxDB 1.6's storage
 # service ([ifql]) there, which promgate's remote read uses (remote_read.influxdb_storage_address).
 start_influxd() {
+  local dir=$1 http=$2
+  influxd_config "$@"
+  influxd run -config "$dir/influxdb.conf" >"$dir/influxdb.log" 2>&1 &
+  pids+=($!)
+  wait_http "http://127.0.0.1:${http}/ping" 30
+}
+
+# influxd_config DIR HTTP_PORT RPC_PORT [STORAGE_PORT]: writes DIR/influxdb.conf for start_influxd
+# (scripts/demo.sh starts influxd itself, in its own session).
+influxd_config() {
   local dir=$1 http=$2 rpc=$3 storage=${4:-}
   mkdir -p "$dir"
   cat >"$dir/influxdb.conf" <<CONF
@@ -68,7 +78,4 @@ CONF
   if [[ -n $storage ]]; then
     printf '[ifql]\n  enabled = true\n  bind-address = "127.0.0.1:%s"\n  log-enabled = false\n' "$storage" >>"$dir/influxdb.conf"
   fi
-  influxd run -config "$dir/influxdb.conf" >"$dir/influxdb.log" 2>&1 &
-  pids+=($!)
-  wait_http "http://127.0.0.1:${http}/ping" 30
 }
