@@ -75,6 +75,12 @@ public final class ShardEndpoints {
       apiError(rc, 503, "unavailable", "the shard assignment is not computed yet");
       return;
     }
+    rc.response().setStatusCode(200).putHeader("Content-Type", "application/json")
+        .end(new JsonObject().put("status", "success").put("data", summaryData(s, a, sdPath)).toBuffer());
+  }
+
+  /** The {@code data} of {@code GET /api/v1/shards}; the web UI's /shards page renders it too. */
+  static JsonObject summaryData(Sharding s, Assignment a, IntFunction<String> sdPath) {
     JsonArray shards = new JsonArray();
     for (int i = 0; i < a.modulus; i++) {
       shards.add(new JsonObject().put("index", i).put("targets", a.count(i)).put("sd", sdPath.apply(i)));
@@ -99,8 +105,7 @@ public final class ShardEndpoints {
         .put("skew", Math.round(a.skew() * 1000) / 1000.0)
         .put("shards", shards)
         .put("sources", sources);
-    rc.response().setStatusCode(200).putHeader("Content-Type", "application/json")
-        .end(new JsonObject().put("status", "success").put("data", data).toBuffer());
+    return data;
   }
 
   /** {@code GET /api/v1/shards/{index}/scrape_config} */
