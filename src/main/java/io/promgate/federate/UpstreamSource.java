@@ -426,7 +426,7 @@ final class UpstreamSource implements FamilySource {
         upstreamMetrics.failed(reason);
         upstreamMetrics.duration.record(System.nanoTime() - startNanos, TimeUnit.NANOSECONDS);
         upstreamMetrics.lastDurationNanos = System.nanoTime() - startNanos;
-        upstreamMetrics.lastError = reason + ": " + message;
+        upstreamMetrics.lastError = message;
         upstreamMetrics.lastErrorMillis = System.currentTimeMillis();
         LOG.debugf("upstream %s failed (%s): %s", client.upstream().name(), reason, message);
       }

@@ -297,7 +297,7 @@ final class Pages {
       h.empty("No discovered target has this address.", "<p>It may have gone from its source since.</p>").raw("</section>");
       return;
     }
-    h.raw("<p>Discovered by <code>").text(target.source()).raw("</code> with ")
+    h.raw("<p>Discovered (target group <code>").text(target.source()).raw("</code>) with ")
         .labels(target.discovered(), n -> true).raw("</p>");
     RelabelDebug.Result r = new RelabelDebug.Result(target.discovered(), ShardInspector.explain(s, target.discovered()));
     h.raw("<p>The rules: <code>sharding.relabel_configs</code>, then the generated <code>hashmod</code> into <code>")
@@ -375,6 +375,11 @@ final class Pages {
       rulesText = "- source_labels: [env]\n  regex: dev\n  action: drop\n"
           + "- source_labels: [__address__]\n  regex: '([^:]+):.*'\n  target_label: instance\n"
           + "- source_labels: [__address__]\n  modulus: 4\n  target_label: __tmp_shard\n  action: hashmod\n";
+      try {
+        result = RelabelDebug.run(RelabelDebug.parseLabels(labelsText), RelabelDebug.parseRules(rulesText));
+      } catch (RelabelDebug.InputException e) {
+        throw new IllegalStateException("the built-in example is valid", e);
+      }
     }
 
     h.raw("<p class=\"hint\">Paste a label set and <code>relabel_configs</code> (a YAML list, or a scrape job holding"
@@ -510,8 +515,11 @@ final class Pages {
    * elected replica and since when, failovers, each replica's last sample.
    */
   String ha() {
+    return ha(haData.get());
+  }
+
+  static String ha(JsonObject d) {
     Html h = Html.page("/ha", "HA tracker");
-    JsonObject d = haData.get();
     if (d == null || !d.getBoolean("enabled", false)) {
       return h.empty("The HA tracker is off.",
           "<p>With <code>remote_write.ha_tracker.enabled: true</code>, promgate keeps one replica per cluster of an HA"
@@ -570,7 +578,7 @@ final class Pages {
       Metrics.Federate.Upstream m = gateway.metrics().federate.upstream(u.name());
       boolean asked = m.lastAnswerMillis > 0 || m.lastErrorMillis > 0;
       h.raw("<tr><th scope=\"row\">").text(u.name()).raw("<div><code class=\"url\">").text(Redaction.url(u.url().toString()))
-          .raw("</code></div></th><td>");
+          .raw("</code></div></th><td class=\"nowrap\">");
       if (!asked) {
         h.raw("<span class=\"hint\">not asked yet</span>");
       } else if (m.up.get() == 1) {

@@ -54,18 +54,18 @@ public class UiRoutes {
     gateway.vertx().setPeriodic(RateHistory.INTERVAL_MS, id -> history.sample(System.currentTimeMillis()));
     Pages pages = new Pages(gateway, history, () -> haData.apply(gateway));
 
-    router.route(HttpMethod.GET, "/").handler(rc -> pages.overview().onComplete(ar -> answer(rc, ar)));
-    router.route(HttpMethod.GET, "/shards").handler(rc -> blocking(rc, gateway, () -> pages.shards(rc.request())));
-    router.route(HttpMethod.GET, "/relabel").handler(rc -> blocking(rc, gateway, () -> pages.relabel(rc.request(), null)));
+    get(router, "/").handler(rc -> pages.overview().onComplete(ar -> answer(rc, ar)));
+    get(router, "/shards").handler(rc -> blocking(rc, gateway, () -> pages.shards(rc.request())));
+    get(router, "/relabel").handler(rc -> blocking(rc, gateway, () -> pages.relabel(rc.request(), null)));
     router.route(HttpMethod.POST, "/relabel").handler(rc -> body(rc, form -> blocking(rc, gateway, () -> {
       io.vertx.core.MultiMap fields = io.vertx.core.MultiMap.caseInsensitiveMultiMap();
       new io.netty.handler.codec.http.QueryStringDecoder(form.toString(java.nio.charset.StandardCharsets.UTF_8), false)
           .parameters().forEach((k, v) -> fields.add(k, v));
       return pages.relabel(rc.request(), fields);
     })));
-    router.route(HttpMethod.GET, "/ha").handler(rc -> html(rc, 200, pages.ha()));
-    router.route(HttpMethod.GET, "/upstreams").handler(rc -> html(rc, 200, pages.upstreams()));
-    router.route(HttpMethod.GET, "/config").handler(rc -> html(rc, 200, pages.config()));
+    get(router, "/ha").handler(rc -> html(rc, 200, pages.ha()));
+    get(router, "/upstreams").handler(rc -> html(rc, 200, pages.upstreams()));
+    get(router, "/config").handler(rc -> html(rc, 200, pages.config()));
     for (String p : PAGES) {
       router.route(p).handler(rc -> notAllowed(rc, p.equals("/relabel") ? "GET, POST" : "GET"));
     }
@@ -88,6 +88,11 @@ public class UiRoutes {
     asset(router, "/ui/app.css", "app.css", "text/css; charset=utf-8");
     asset(router, "/ui/app.js", "app.js", "text/javascript; charset=utf-8");
     asset(router, "/ui/icon.svg", "icon.svg", "image/svg+xml");
+  }
+
+  /** GET and HEAD (Vert.x leaves HEAD answers without their body). */
+  private static io.vertx.ext.web.Route get(Router router, String path) {
+    return router.route(path).method(HttpMethod.GET).method(HttpMethod.HEAD);
   }
 
   /** Renders off the event loop: /shards and /relabel relabel every target or pasted rule. */
@@ -162,7 +167,7 @@ public class UiRoutes {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    router.route(HttpMethod.GET, path).handler(rc -> security(rc).setStatusCode(200)
+    get(router, path).handler(rc -> security(rc).setStatusCode(200)
         .putHeader("Content-Type", type).putHeader("Cache-Control", "no-cache").end(content.slice()));
   }
 

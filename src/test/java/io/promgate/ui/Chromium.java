@@ -27,7 +27,7 @@ import java.util.List;
 final class Chromium implements AutoCloseable {
   static final Path BROWSER = Path.of("/usr/bin/chromium");
   static final Path DRIVER = Path.of("/usr/bin/chromedriver");
-  private static final String ELEMENT = "element-6066-11e4-a52f-4a5d-8c6b-5d2c1b5f1ad9";
+  private static final String ELEMENT = "element-6066-11e4-a52e-4f735466cecf";
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final Process driver;
@@ -107,6 +107,13 @@ final class Chromium implements AutoCloseable {
   /** The id of the first element matching {@code css}; fails when there is none. */
   String find(String css) {
     JsonNode v = cmd("POST", "/element", JSON.createObjectNode().put("using", "css selector").put("value", css));
+    return v.path(ELEMENT).asText();
+  }
+
+  /** The first element matching {@code css} inside {@code parent}. */
+  String findIn(String parent, String css) {
+    JsonNode v = cmd("POST", "/element/" + parent + "/element",
+        JSON.createObjectNode().put("using", "css selector").put("value", css));
     return v.path(ELEMENT).asText();
   }
 
