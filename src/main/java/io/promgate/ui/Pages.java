@@ -401,9 +401,9 @@ final class Pages {
       h.raw("</select> <a id=\"pick-go\" href=\"/shards#targets\">choose on the Shards page</a></p>");
     }
     h.raw("<div class=\"two\"><div><label for=\"labels\">Label set</label>"
-        + "<textarea id=\"labels\" name=\"labels\" rows=\"10\" spellcheck=\"false\" maxlength=\"32768\">").text(labelsText)
+        + "<textarea id=\"labels\" name=\"labels\" rows=\"7\" spellcheck=\"false\" maxlength=\"32768\">").text(labelsText)
         .raw("</textarea></div><div><label for=\"config\">relabel_configs (YAML)</label>"
-            + "<textarea id=\"config\" name=\"config\" rows=\"10\" spellcheck=\"false\" maxlength=\"32768\">").text(rulesText)
+            + "<textarea id=\"config\" name=\"config\" rows=\"7\" spellcheck=\"false\" maxlength=\"32768\">").text(rulesText)
         .raw("</textarea></div></div><p><button type=\"submit\" id=\"run\">Relabel</button></p></form>");
     if (error != null) {
       h.raw("<div class=\"error\" role=\"alert\" id=\"relabel-error\"><strong>Cannot relabel:</strong> ").text(error).raw("</div>");

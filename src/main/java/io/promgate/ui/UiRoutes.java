@@ -43,16 +43,19 @@ public class UiRoutes {
 
   /**
    * Where {@code /ha} gets its data: the {@code data} object of {@code GET /api/v1/ha}
-   * (CONTRACTS.md), or null when this promgate has no HA tracker. Replaced at merge by the
-   * {@code ha} package's snapshot (see {@link Pages#ha}).
+   * (CONTRACTS.md), or null when this promgate has no HA tracker ({@link Pages#ha} renders the
+   * empty state). The {@code ha} package builds that object for its endpoint; this returns the
+   * same object from {@code gateway}'s tracker once both are merged.
    */
-  static volatile java.util.function.Function<Gateway, JsonObject> haData = g -> null;
+  static JsonObject haData(Gateway gateway) {
+    return null;
+  }
 
   void register(@Observes Router router, Gateway gateway) {
     RateHistory history = new RateHistory(gateway.registry());
     history.sample(System.currentTimeMillis());
     gateway.vertx().setPeriodic(RateHistory.INTERVAL_MS, id -> history.sample(System.currentTimeMillis()));
-    Pages pages = new Pages(gateway, history, () -> haData.apply(gateway));
+    Pages pages = new Pages(gateway, history, () -> haData(gateway));
 
     get(router, "/").handler(rc -> pages.overview().onComplete(ar -> answer(rc, ar)));
     get(router, "/shards").handler(rc -> blocking(rc, gateway, () -> pages.shards(rc.request())));

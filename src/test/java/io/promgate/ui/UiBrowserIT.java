@@ -294,7 +294,7 @@ class UiBrowserIT {
     }
     for (String path : new String[] {"/ha", "/relabel"}) {
       open(path);
-      browser.screenshot(SHOTS.resolve((path.substring(1)) + "-desktop.png"));
+      browser.screenshot(SHOTS.resolve(path.substring(1) + (path.equals("/relabel") ? "-example" : "") + "-desktop.png"));
     }
   }
 
