@@ -385,11 +385,12 @@ final class Pages {
     h.raw("<p class=\"hint\">Paste a label set and <code>relabel_configs</code> (a YAML list, or a scrape job holding"
         + " one); see the label set after each rule, the rule that dropped it, and each hashmod's value."
         + " Same engine as promgate's sharding and <code>write_relabel_configs</code> (Prometheus 2.42 semantics).</p>");
-    h.raw("<form class=\"relabel\" method=\"post\" action=\"/relabel\">");
     if (s != null) {
+      // A GET form of its own, with a button: a select that navigates on change would fire on
+      // every arrow key for keyboard users.
       List<ShardInspector.Target> targets = ShardInspector.targets(s);
-      h.raw("<p><label for=\"pick\">Or pick a discovered target</label> (its labels with <code>sharding</code>'s rules): "
-          + "<select id=\"pick\" name=\"pick\" data-navigate=\"/relabel?target=\"><option value=\"\">—</option>");
+      h.raw("<form class=\"pick\" method=\"get\" action=\"/relabel\"><label for=\"pick\">Or pick a discovered target</label>"
+          + " (its labels through <code>sharding</code>'s rules): <select id=\"pick\" name=\"target\">");
       int n = 0;
       for (ShardInspector.Target t : targets) {
         if (n++ >= MAX_TARGET_ROWS) {
@@ -398,8 +399,9 @@ final class Pages {
         h.raw("<option value=\"").text(t.address()).raw("\"").raw(t.address().equals(target) ? " selected" : "").raw(">")
             .text(t.address()).raw("</option>");
       }
-      h.raw("</select> <a id=\"pick-go\" href=\"/shards#targets\">choose on the Shards page</a></p>");
+      h.raw("</select> <button type=\"submit\" id=\"load\">Load</button></form>");
     }
+    h.raw("<form class=\"relabel\" method=\"post\" action=\"/relabel\">");
     h.raw("<div class=\"two\"><div><label for=\"labels\">Label set</label>"
         + "<textarea id=\"labels\" name=\"labels\" rows=\"7\" spellcheck=\"false\" maxlength=\"32768\">").text(labelsText)
         .raw("</textarea></div><div><label for=\"config\">relabel_configs (YAML)</label>"

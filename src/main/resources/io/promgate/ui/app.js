@@ -30,15 +30,6 @@
     apply();
   });
 
-  // /relabel: picking a discovered target loads its labels and sharding's rules.
-  document.querySelectorAll('select[data-navigate]').forEach(function (select) {
-    select.addEventListener('change', function () {
-      if (select.value !== '') {
-        window.location.href = select.getAttribute('data-navigate') + encodeURIComponent(select.value);
-      }
-    });
-  });
-
   // Ctrl/Cmd+Enter in the debugger's text areas submits the form.
   document.querySelectorAll('form.relabel textarea').forEach(function (ta) {
     ta.addEventListener('keydown', function (e) {

@@ -249,7 +249,9 @@ class UiBrowserIT {
 
   @Test
   void relabelDebugger_pickDiscoveredTarget_loadsItsLabelsAndShardingRules() {
-    open("/relabel?target=node-4:9100");
+    open("/relabel");
+    browser.click(browser.find("#pick option[value='node-4:9100']"));
+    browser.click(browser.find("#load"));
     assertTrue(browser.script("return document.getElementById('labels').value;").asText()
         .contains("__address__=\"node-4:9100\""));
     assertTrue(text("#verdict").contains("__tmp_promgate_shard=\"" + Relabeler.hashmod("node-4:9100", 3) + "\""),
