@@ -110,6 +110,7 @@ public class Gateway {
       next = loadConfig(configFile);
     } catch (ConfigException e) {
       lastReloadSuccessful.set(0);
+      lastReload = new ReloadStatus(System.currentTimeMillis(), java.util.List.copyOf(e.errors()));
       LOG.errorf("reload failed, keeping the running configuration: %s", e.getMessage());
       return e.errors();
     }
@@ -132,6 +133,7 @@ public class Gateway {
     }
     lastReloadSuccessful.set(1);
     lastReloadSuccessSeconds.set(System.currentTimeMillis() / 1000);
+    lastReload = new ReloadStatus(System.currentTimeMillis(), java.util.List.of());
     LOG.infof("reloaded %s", next.source());
     reloaded.fire(new ConfigReloaded(previous, next));
     return java.util.List.of();
@@ -157,6 +159,15 @@ public class Gateway {
       return PromgateConfig.load(local);
     }
     return PromgateConfig.defaults();
+  }
+
+  /** The last load or reload attempt: when, and its errors (empty: it succeeded). For the web UI. */
+  public record ReloadStatus(long millis, java.util.List<String> errors) {}
+
+  private volatile ReloadStatus lastReload = new ReloadStatus(System.currentTimeMillis(), java.util.List.of());
+
+  public ReloadStatus lastReload() {
+    return lastReload;
   }
 
   public PromgateConfig config() {

@@ -376,6 +376,9 @@ final class UpstreamSource implements FamilySource {
       upstreamMetrics.up.set(1);
       upstreamMetrics.series.increment(parser.series());
       upstreamMetrics.duration.record(System.nanoTime() - startNanos, TimeUnit.NANOSECONDS);
+      upstreamMetrics.lastDurationNanos = System.nanoTime() - startNanos;
+      upstreamMetrics.lastSeries = parser.series();
+      upstreamMetrics.lastAnswerMillis = System.currentTimeMillis();
       if (parser.unsortedFamilies() > 0) {
         upstreamMetrics.unsortedFamilies.increment(parser.unsortedFamilies());
       }
@@ -422,6 +425,9 @@ final class UpstreamSource implements FamilySource {
         upstreamMetrics.up.set(0);
         upstreamMetrics.failed(reason);
         upstreamMetrics.duration.record(System.nanoTime() - startNanos, TimeUnit.NANOSECONDS);
+        upstreamMetrics.lastDurationNanos = System.nanoTime() - startNanos;
+        upstreamMetrics.lastError = message;
+        upstreamMetrics.lastErrorMillis = System.currentTimeMillis();
         LOG.debugf("upstream %s failed (%s): %s", client.upstream().name(), reason, message);
       }
       if (request != null && (resetConnection || response == null || cancelled)) {

@@ -151,6 +151,23 @@ public final class InfluxClient implements AutoCloseable {
     });
   }
 
+  /**
+   * {@code GET /ping} for the operator UI: InfluxDB's version from its {@code X-Influxdb-Version}
+   * header ("" when absent), failing as {@link #ping()} does.
+   */
+  public Future<String> version() {
+    return request(HttpMethod.GET, path("/ping")).send().transform(ar -> {
+      if (ar.failed()) {
+        return Future.failedFuture(unreachable(ar.cause()));
+      }
+      int code = ar.result().statusCode();
+      String v = ar.result().getHeader("X-Influxdb-Version");
+      return code / 100 == 2
+          ? Future.succeededFuture(v == null ? "" : v)
+          : Future.failedFuture(new StorageException(StorageException.Kind.UNAVAILABLE, "InfluxDB /ping answered " + code));
+    });
+  }
+
   /** Runs one InfluxQL statement that returns no rows (CREATE DATABASE ...). */
   public Future<Void> execute(String influxql) {
     HttpRequest<Buffer> req = request(HttpMethod.POST, path("/query"));

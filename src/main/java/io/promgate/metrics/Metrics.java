@@ -341,6 +341,13 @@ public final class Metrics {
       public void failed(String reason) {
         errors.get(reason).increment();
       }
+
+      // The last answer, for the operator UI's /upstreams page (written by federate.UpstreamSource).
+      public volatile long lastAnswerMillis;
+      public volatile long lastDurationNanos;
+      public volatile long lastSeries;
+      public volatile long lastErrorMillis;
+      public volatile String lastError = "";
     }
   }
 

@@ -58,6 +58,41 @@ public final class Relabeler {
     return s.finish();
   }
 
+  /**
+   * One rule's effect, for debugging ("which rule dropped my target?"): the rule, its position,
+   * and the label set after it, or null when it dropped the set (no later rule runs).
+   */
+  public record Step(int index, RelabelConfig rule, Labels before, Labels after) {
+    public boolean dropped() {
+      return after == null;
+    }
+  }
+
+  /**
+   * Applies the rules one at a time, recording the label set after each: exactly what
+   * {@link #apply} computes (the same actions on the same scratch), but one {@link Step} per rule
+   * up to and including the one that dropped the set. Allocates per rule; for the operator UI, not
+   * the write path.
+   */
+  public List<Step> trace(Labels in) {
+    List<Step> steps = new java.util.ArrayList<>(rules.length);
+    Scratch s = scratch.get();
+    Labels current = in;
+    for (int i = 0; i < rules.length; i++) {
+      Rule r = rules[i];
+      s.begin(current);
+      if (!r.action.apply(r, s)) {
+        s.abandon();
+        steps.add(new Step(i, configs.get(i), current, null));
+        return steps;
+      }
+      Labels next = s.finish();
+      steps.add(new Step(i, configs.get(i), current, next));
+      current = next;
+    }
+    return steps;
+  }
+
   public boolean isEmpty() {
     return rules.length == 0;
   }

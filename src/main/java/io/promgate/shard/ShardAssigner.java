@@ -70,6 +70,15 @@ final class ShardAssigner {
     };
   }
 
+  /** relabel_configs plus the generated hashmod rule, as run per target (for ShardInspector). */
+  Relabeler relabeler() {
+    return relabeler;
+  }
+
+  List<RelabelConfig> rules() {
+    return relabeler.configs();
+  }
+
   /** The labels Prometheus discovers for {@code target} of {@code group}, before relabeling. */
   Labels discovered(TargetGroup group, String target) {
     Labels.Builder b = builder.clear();

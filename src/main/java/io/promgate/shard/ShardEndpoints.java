@@ -79,6 +79,12 @@ public final class ShardEndpoints {
       apiError(rc, 503, "unavailable", "the shard assignment is not computed yet");
       return;
     }
+    rc.response().setStatusCode(200).putHeader("Content-Type", "application/json")
+        .end(new JsonObject().put("status", "success").put("data", summaryData(s, a, sdPath)).toBuffer());
+  }
+
+  /** The {@code data} of {@code GET /api/v1/shards}; the web UI's /shards page renders it too. */
+  static JsonObject summaryData(Sharding s, Assignment a, IntFunction<String> sdPath) {
     JsonArray shards = new JsonArray();
     ShardHealth health = s.health();
     for (int i = 0; i < a.modulus; i++) {
@@ -122,8 +128,7 @@ public final class ShardEndpoints {
         .put("shards", shards)
         .put("moved", moved)
         .put("sources", sources);
-    rc.response().setStatusCode(200).putHeader("Content-Type", "application/json")
-        .end(new JsonObject().put("status", "success").put("data", data).toBuffer());
+    return data;
   }
 
   /** {@code GET /api/v1/shards/preview?modulus=M} */

@@ -39,6 +39,9 @@ public class Routes {
     for (String protectedPath : new String[] {"/api/v1/*", "/federate", "/sd/*"}) {
       router.route(protectedPath).order(-100).handler(auth);
     }
+    for (String uiPath : io.promgate.ui.UiRoutes.PROTECTED) { // the web UI's pages and assets (io.promgate.ui)
+      router.route(uiPath).order(-100).handler(auth);
+    }
     router.route("/metrics").order(-100).handler(rc -> {
       if (gateway.config().web().metricsAuth()) {
         auth.handle(rc);
