@@ -115,14 +115,14 @@ public final class ShardEndpoints {
       text(rc, 404, unknownShard(rc, s));
       return;
     }
-    String sdParam = rc.request().getParam("sd");
+    String sdParam = io.promgate.web.Query.of(rc).first("sd");
     ScrapeConfigWriter.Discovery discovery =
         sdParam == null ? ScrapeConfigWriter.Discovery.PROMGATE : ScrapeConfigWriter.Discovery.of(sdParam);
     if (discovery == null) {
       text(rc, 400, "sd must be \"promgate\" or \"sources\", got \"" + sdParam + "\"");
       return;
     }
-    String base = rc.request().getParam("url");
+    String base = io.promgate.web.Query.of(rc).first("url");
     if (base != null) {
       String problem = baseUrlProblem(base);
       if (problem != null) {

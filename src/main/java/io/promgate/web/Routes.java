@@ -30,19 +30,19 @@ public class Routes {
   public static final String FEDERATE = "/federate";
 
   void register(@Observes Router router, Gateway gateway) {
-    // Authentication first, on every data path (including routes other packages add under them);
-    // health endpoints stay open, /metrics follows web.metrics_auth.
+    // Go's request-target rules and plain-text error answers, before anything else.
+    RequestTarget.install(router);
+    // Authentication on every path (UI pages, lifecycle, unknown paths: 401 before 404) except
+    // GET/HEAD of the two probes, which Kubernetes calls without credentials; /metrics follows
+    // web.metrics_auth.
     Authenticator auth = new Authenticator(() -> gateway.config().web(), gateway.vertx(),
         io.micrometer.core.instrument.Counter.builder("promgate.http.auth_failures")
             .description("Requests refused with 401.").register(gateway.registry()));
-    for (String protectedPath : new String[] {"/api/v1/*", "/federate", "/sd/*"}) {
-      router.route(protectedPath).order(-100).handler(auth);
-    }
-    router.route("/metrics").order(-100).handler(rc -> {
-      if (gateway.config().web().metricsAuth()) {
-        auth.handle(rc);
-      } else {
+    router.route().order(-100).handler(rc -> {
+      if (Authenticator.open(rc, gateway.config().web())) {
         rc.next();
+      } else {
+        auth.handle(rc);
       }
     });
 
