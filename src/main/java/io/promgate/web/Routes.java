@@ -49,7 +49,7 @@ public class Routes {
     WriteHandler write = new WriteHandler(gateway::config, gateway::batcher, gateway.metrics().remoteWrite);
     router.route(HttpMethod.POST, WRITE).handler(write);
     router.route(WRITE).handler(rc -> methodNotAllowed(rc, "POST"));
-    ReadHandler read = new ReadHandler(gateway::config, db -> gateway.batcher(db).client(), gateway.metrics().remoteRead);
+    ReadHandler read = new ReadHandler(gateway::config, gateway::reader, gateway.metrics().remoteRead);
     router.route(HttpMethod.POST, READ).handler(read);
     router.route(READ).handler(rc -> methodNotAllowed(rc, "POST"));
 
