@@ -25,8 +25,9 @@ import org.jboss.logging.Logger;
 
 /**
  * The composition root: loads promgate.yml once at start, owns the live config snapshot with the
- * InfluxDB clients built for it (one record, swapped whole on reload), and the self-metrics. Handlers get suppliers from here so that a
- * reload (which swaps the snapshot) is picked up by the next request, never mid-request.
+ * InfluxDB clients built for it (one record, swapped whole on reload), and the self-metrics.
+ * Handlers get suppliers from here so that a reload (which swaps the record) is picked up by the
+ * next request, never mid-request.
  */
 @Singleton
 public class Gateway {
@@ -39,7 +40,8 @@ public class Gateway {
    */
   private record Live(PromgateConfig config, Storage storage) {}
 
-  private final java.util.concurrent.atomic.AtomicReference<Live> live = new java.util.concurrent.atomic.AtomicReference<>();
+  private final java.util.concurrent.atomic.AtomicReference<Live> live =
+      new java.util.concurrent.atomic.AtomicReference<>();
   private final Metrics metrics;
   private final MeterRegistry registry;
   private final boolean lifecycleEnabled;

@@ -96,7 +96,8 @@ public final class Storage {
       }
       InfluxClient client = root.forDatabase(database);
       Future<Void> created = config.createDatabase()
-          ? client.createDatabase().onFailure(e -> LOG.warnf("could not create tenant database %s: %s", database, e.getMessage()))
+          ? client.createDatabase().onFailure(e ->
+              LOG.warnf("could not create tenant database %s: %s", database, e.getMessage()))
           : Future.succeededFuture();
       b = new WriteBatcher(client, metrics, created);
       tenants.put(database, b);

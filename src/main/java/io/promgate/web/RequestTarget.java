@@ -121,7 +121,8 @@ public final class RequestTarget {
         reason = h.getPayload();
       }
     } else {
-      reason = io.netty.handler.codec.http.HttpResponseStatus.valueOf(status).reasonPhrase().toLowerCase(java.util.Locale.ROOT);
+      reason = io.netty.handler.codec.http.HttpResponseStatus.valueOf(status).reasonPhrase()
+          .toLowerCase(java.util.Locale.ROOT);
     }
     Routes.text(rc, status, reason.replace('\n', ' ').replace('\r', ' ') + "\n");
   }
