@@ -2,10 +2,10 @@ package io.promgate;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.promgate.config.ConfigException;
-import io.promgate.config.ConfigHolder;
 import io.promgate.config.PromgateConfig;
 import io.promgate.influx.InfluxClient;
 import io.promgate.influx.WriteBatcher;
+import io.promgate.tenant.Storage;
 import io.promgate.metrics.Metrics;
 import io.promgate.shard.Sharding;
 import io.quarkus.runtime.ShutdownEvent;
@@ -24,24 +24,28 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 /**
- * The composition root: loads promgate.yml once at start, owns the live config snapshot, the
- * InfluxDB client and batcher, and the self-metrics. Handlers get suppliers from here so that a
- * reload (which swaps the snapshot) is picked up by the next request, never mid-request.
+ * The composition root: loads promgate.yml once at start, owns the live config snapshot with the
+ * InfluxDB clients built for it (one record, swapped whole on reload), and the self-metrics.
+ * Handlers get suppliers from here so that a reload (which swaps the record) is picked up by the
+ * next request, never mid-request.
  */
 @Singleton
 public class Gateway {
   private static final Logger LOG = Logger.getLogger(Gateway.class);
 
   private final Vertx vertx;
-  private final ConfigHolder config;
+  /**
+   * The config snapshot and the storage clients built for it, swapped as one: a request reads
+   * this once and uses that config with that storage, so no mix of old and new can arise.
+   */
+  private record Live(PromgateConfig config, Storage storage) {}
+
+  private final java.util.concurrent.atomic.AtomicReference<Live> live =
+      new java.util.concurrent.atomic.AtomicReference<>();
   private final Metrics metrics;
   private final MeterRegistry registry;
   private final boolean lifecycleEnabled;
-  private volatile WriteBatcher batcher;
-  // Per-tenant batchers (tenancy.enabled), views of the main client keyed by database; rebuilt
-  // when a reload replaces the client.
-  private volatile java.util.concurrent.ConcurrentHashMap<String, WriteBatcher> tenants =
-      new java.util.concurrent.ConcurrentHashMap<>();
+  private final io.micrometer.core.instrument.Counter tenantLimitHits;
   private volatile Sharding sharding;
   private final Optional<String> configFile;
   private final Event<ConfigReloaded> reloaded;
@@ -73,9 +77,12 @@ public class Gateway {
       throw new IllegalStateException(e.getMessage(), e);
     }
     LOG.infof("loaded %s: %s", initial.source(), initial.influxdb());
-    this.config = new ConfigHolder(initial);
     this.metrics = new Metrics(registry);
-    this.batcher = newBatcher(initial);
+    this.tenantLimitHits = io.micrometer.core.instrument.Counter.builder("promgate.tenancy.limit_hits")
+        .description("New tenants refused (503) at tenancy.max_tenants.").register(registry);
+    this.live.set(new Live(initial, new Storage(vertx, initial.influxdb(), metrics.influx, tenantLimitHits)));
+    Metrics.gauge(registry, "promgate.tenants", "Tenants with a write batcher on the current storage.",
+        () -> live.get().storage().tenants());
     if (initial.sharding().enabled()) {
       // Sources refresh in the background from here on; /sd/shards answers once assigned.
       this.sharding = Sharding.start(vertx, initial.sharding(), initial.federation().upstreams(), metrics.shards, null);
@@ -85,16 +92,6 @@ public class Gateway {
     Metrics.gauge(registry, "promgate.config.last_reload_success_timestamp_seconds",
         "Timestamp of the last successful configuration reload.", lastReloadSuccessSeconds::get);
     installSighup();
-  }
-
-  private WriteBatcher newBatcher(PromgateConfig cfg) {
-    InfluxClient client = new InfluxClient(vertx, cfg.influxdb());
-    io.vertx.core.Future<Void> created = io.vertx.core.Future.succeededFuture();
-    if (cfg.influxdb().createDatabase()) {
-      created = client.createDatabase().onFailure(e -> LOG.warnf(
-          "could not create database %s (writes answer 503 until it exists): %s", cfg.influxdb().database(), e.getMessage()));
-    }
-    return new WriteBatcher(client, metrics.influx, created);
   }
 
   /**
@@ -114,15 +111,17 @@ public class Gateway {
       LOG.errorf("reload failed, keeping the running configuration: %s", e.getMessage());
       return e.errors();
     }
-    PromgateConfig previous = config.current();
-    if (!next.influxdb().equals(previous.influxdb())) {
-      WriteBatcher old = batcher;
-      batcher = newBatcher(next);
-      tenants = new java.util.concurrent.ConcurrentHashMap<>();
-      // Writes already handed to the old client finish there; close it once they surely have.
-      vertx.setTimer(previous.influxdb().timeout().toMillis() + 1000, t -> old.client().close());
+    Live before = live.get();
+    PromgateConfig previous = before.config();
+    if (next.influxdb().equals(previous.influxdb())) {
+      live.set(new Live(next, before.storage())); // same clients, same tenants
+    } else {
+      live.set(new Live(next, new Storage(vertx, next.influxdb(), metrics.influx, tenantLimitHits)));
+      // Requests that read the old record finish on it; its pools close once its writes are done
+      // and reads had one InfluxDB timeout to end.
+      long timeout = previous.influxdb().timeout().toMillis();
+      before.storage().retire(timeout + 1000, 3 * timeout + 1000);
     }
-    config.swap(next);
     if (next.web().tls()) {
       // Re-read the certificate files (rotation); the HTTPS server picks the new ones up.
       tlsRegistry.get(Main.TLS_NAME).ifPresent(tls -> {
@@ -171,44 +170,29 @@ public class Gateway {
   }
 
   public PromgateConfig config() {
-    return config.current();
+    return live.get().config();
   }
 
-  public ConfigHolder configHolder() {
-    return config;
-  }
-
+  /** The main database's batcher of the current storage (readiness, federation from storage). */
   public WriteBatcher batcher() {
-    return batcher;
+    return live.get().storage().main();
   }
 
   /**
-   * The batcher writing to {@code database}: the main one, or a tenant's (created, and its database
-   * created, on first use).
+   * The batcher writing to {@code database}: the main one, or a tenant's (created, and its
+   * database created, on first use).
    *
-   * @throws IllegalStateException when tenancy.max_tenants databases are already in use
+   * @throws io.promgate.influx.StorageException UNAVAILABLE (503 + Retry-After) at
+   *     tenancy.max_tenants, or right after a reload replaced the storage
    */
   public WriteBatcher batcher(String database) {
-    WriteBatcher main = batcher;
-    if (database.equals(main.client().config().database())) {
-      return main;
-    }
-    var map = tenants;
-    WriteBatcher b = map.get(database);
-    if (b != null) {
-      return b;
-    }
-    if (map.size() >= config.current().tenancy().maxTenants()) {
-      throw new IllegalStateException("more than " + config.current().tenancy().maxTenants()
-          + " tenants (tenancy.max_tenants)");
-    }
-    return map.computeIfAbsent(database, db -> {
-      InfluxClient client = main.client().forDatabase(db);
-      io.vertx.core.Future<Void> created = main.client().config().createDatabase()
-          ? client.createDatabase().onFailure(e -> LOG.warnf("could not create tenant database %s: %s", db, e.getMessage()))
-          : io.vertx.core.Future.succeededFuture();
-      return new WriteBatcher(client, metrics.influx, created);
-    });
+    Live l = live.get();
+    return l.storage().writer(database, l.config().tenancy().maxTenants());
+  }
+
+  /** The client reading {@code database}; never creates a batcher or a database. */
+  public InfluxClient reader(String database) {
+    return live.get().storage().reader(database);
   }
 
   /** The running target sharding, or null when promgate.yml has no sharding section. */
@@ -255,6 +239,6 @@ public class Gateway {
     if (sharding != null) {
       sharding.close();
     }
-    batcher.client().close();
+    live.get().storage().main().client().close();
   }
 }

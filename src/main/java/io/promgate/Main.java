@@ -80,6 +80,8 @@ public final class Main {
       System.err.println((check ? "FAILED: " : "error loading config ") + e.getMessage());
       System.exit(1);
     }
+    // Raw selectors in URLs, as Prometheus accepts them: web.RequestTarget checks what Go checks.
+    System.setProperty(io.promgate.web.RequestTarget.DISABLE_QUARKUS_URI_VALIDATION, "true");
     Quarkus.run(args);
   }
 

@@ -13,8 +13,9 @@ import org.yaml.snakeyaml.error.YAMLException;
 
 /**
  * One immutable snapshot of promgate.yml. Handlers read the current snapshot once per request
- * (see {@link ConfigHolder}); a reload builds a whole new one and swaps a single reference, so
- * a request never sees half of one file and half of another.
+ * (held by {@code Gateway} together with the storage clients built for it); a reload builds a
+ * whole new one and swaps a single reference, so a request never sees half of one file and half
+ * of another.
  */
 public record PromgateConfig(
     String source,

@@ -64,7 +64,13 @@ public final class FederateHandler implements Handler<RoutingContext> {
     long start = System.nanoTime();
     PromgateConfig cfg = config.get();
     FederationConfig fed = cfg.federation();
-    List<String> match = rc.queryParam("match[]");
+    // Decoded as Prometheus's Go server decodes it; a malformed query is refused as Prometheus does.
+    io.promgate.web.Query query = io.promgate.web.Query.of(rc);
+    if (query.error() != null) {
+      reply(rc, start, 400, "error parsing form values: " + query.error());
+      return;
+    }
+    List<String> match = query.all("match[]");
     Selectors selectors;
     try {
       selectors = Selectors.parse(match);

@@ -41,6 +41,7 @@ public final class InfluxClient implements AutoCloseable {
   private final WebClientOptions options;
   private volatile HttpClient queryClient;
   private volatile NetClient storageClient;
+  private final InfluxClient root; // this, or the client whose pools a view shares
 
   public InfluxClient(Vertx vertx, InfluxDbConfig config) {
     this.config = config;
@@ -62,9 +63,14 @@ public final class InfluxClient implements AutoCloseable {
     this.owner = true;
     this.vertx = vertx;
     this.options = options;
+    this.root = this;
   }
 
-  /** A view of {@code root} writing to another database (tenancy), sharing its connection pool. */
+  /**
+   * A view of {@code root} for another database (tenancy), sharing all of its connection pools
+   * (write, query, storage service): views own nothing, so closing the root closes every
+   * connection its tenants used, and a tenant costs no pool of its own.
+   */
   private InfluxClient(InfluxClient root, InfluxDbConfig config) {
     this.config = config;
     this.client = root.client;
@@ -73,6 +79,7 @@ public final class InfluxClient implements AutoCloseable {
     this.owner = false;
     this.vertx = root.vertx;
     this.options = root.options;
+    this.root = root.root;
   }
 
   /** The same server, credentials and connection pool, writing to {@code database}. */
@@ -275,6 +282,9 @@ public final class InfluxClient implements AutoCloseable {
   }
 
   private NetClient storageClient() {
+    if (root != this) {
+      return root.storageClient();
+    }
     NetClient c = storageClient;
     if (c == null) {
       synchronized (this) {
@@ -296,6 +306,9 @@ public final class InfluxClient implements AutoCloseable {
   // Streaming reads get their own pool: a long remote-read answer must not hold a connection the
   // write path (max_concurrent_writes) is waiting for.
   private HttpClient queryClient() {
+    if (root != this) {
+      return root.queryClient();
+    }
     HttpClient c = queryClient;
     if (c == null) {
       synchronized (this) {
@@ -402,9 +415,10 @@ public final class InfluxClient implements AutoCloseable {
 
   @Override
   public void close() {
-    if (owner) {
-      client.close(); // views share the root's pool; only the root closes it
+    if (!owner) {
+      return; // views share the root's pools; only the root closes them
     }
+    client.close();
     HttpClient c = queryClient;
     if (c != null) {
       c.close();

@@ -57,6 +57,11 @@ public final class WriteBatcher {
     return client;
   }
 
+  /** Nothing queued and no write in flight (a reload closes a retired client once all are idle). */
+  public synchronized boolean idle() {
+    return inFlight == 0 && queue.isEmpty();
+  }
+
   /**
    * Queues {@code data[0, length)} (whole lines) for writing. The array must not be modified
    * until the returned future completes.

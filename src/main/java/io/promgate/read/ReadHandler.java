@@ -88,7 +88,7 @@ public final class ReadHandler implements Handler<RoutingContext> {
         // tenancy: read from the same database remote_write wrote this tenant's samples to
         String database;
         try {
-          database = cfg.tenancy().database(req.getHeader(cfg.tenancy().header()), cfg.influxdb().database());
+          database = cfg.tenancy().database(req.headers().getAll(cfg.tenancy().header()), cfg.influxdb().database());
           client = influx.apply(database);
         } catch (IllegalArgumentException | IllegalStateException e) {
           throw new InvalidReadException(InvalidReadException.Reason.INVALID_TENANT, e.getMessage());

@@ -138,7 +138,7 @@ public final class ShardEndpoints {
       apiError(rc, 404, "not_found", "sharding is not configured");
       return;
     }
-    String raw = rc.request().getParam("modulus");
+    String raw = io.promgate.web.Query.of(rc).first("modulus");
     int modulus = raw == null ? -1 : modulusParam(raw);
     if (modulus < 0) {
       apiError(rc, 400, "bad_data", raw == null
@@ -208,7 +208,7 @@ public final class ShardEndpoints {
       text(rc, 404, unknownShard(rc, s));
       return;
     }
-    String sdParam = rc.request().getParam("sd");
+    String sdParam = io.promgate.web.Query.of(rc).first("sd");
     ScrapeConfigWriter.Discovery discovery =
         sdParam == null ? ScrapeConfigWriter.Discovery.PROMGATE : ScrapeConfigWriter.Discovery.of(sdParam);
     if (discovery == null) {
@@ -221,7 +221,7 @@ public final class ShardEndpoints {
           + " rules out: use sd=promgate");
       return;
     }
-    String base = rc.request().getParam("url");
+    String base = io.promgate.web.Query.of(rc).first("url");
     if (base != null) {
       String problem = baseUrlProblem(base);
       if (problem != null) {

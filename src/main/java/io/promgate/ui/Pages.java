@@ -626,7 +626,7 @@ final class Pages {
   // ---------------------------------------------------------------- helpers
 
   private static String param(HttpServerRequest req, String name) {
-    String v = req.getParam(name);
+    String v = io.promgate.web.Query.parse(req.query()).first(name); // Go's url.ParseQuery, as every GET
     return v == null || v.length() > 4096 ? null : v;
   }
 

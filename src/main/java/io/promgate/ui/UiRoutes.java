@@ -35,8 +35,6 @@ public class UiRoutes {
   public static final String[] PAGES = {"/", "/shards", "/relabel", "/ha", "/upstreams", "/config"};
   public static final String ASSETS = "/ui/*";
   public static final String RELABEL_API = "/api/v1/relabel";
-  /** Paths {@code web.Routes} puts behind the authenticator (the API path already is, as /api/v1/*). */
-  public static final String[] PROTECTED = {"/", "/shards", "/relabel", "/ha", "/upstreams", "/config", ASSETS};
 
   static final String CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self';"
       + " connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";

@@ -51,6 +51,22 @@ final class Authenticator implements Handler<RoutingContext> {
     this.failures = failures;
   }
 
+  /**
+   * Whether {@code rc} needs no credentials: GET/HEAD of {@code /-/healthy} and {@code /-/ready}
+   * (liveness and readiness probes), and of {@code /metrics} when {@code web.metrics_auth: false}.
+   * Decided on the normalized path, the one routes match, so {@code /-/ready/../-/quit} is not open.
+   */
+  static boolean open(RoutingContext rc, WebConfig web) {
+    io.vertx.core.http.HttpMethod m = rc.request().method();
+    if (m != io.vertx.core.http.HttpMethod.GET && m != io.vertx.core.http.HttpMethod.HEAD) {
+      return false;
+    }
+    String p = rc.normalizedPath();
+    return p.equals(Routes.HEALTHY) || p.equals(Routes.READY) || (p.equals(METRICS) && !web.metricsAuth());
+  }
+
+  static final String METRICS = "/metrics";
+
   @Override
   public void handle(RoutingContext rc) {
     WebConfig web = config.get();

@@ -31,29 +31,26 @@ public class Routes {
   public static final String FEDERATE = "/federate";
 
   void register(@Observes Router router, Gateway gateway) {
-    // Authentication first, on every data path (including routes other packages add under them);
-    // health endpoints stay open, /metrics follows web.metrics_auth.
+    // Go's request-target rules and plain-text error answers, before anything else.
+    RequestTarget.install(router);
+    // Authentication on every path (UI pages, lifecycle, unknown paths: 401 before 404) except
+    // GET/HEAD of the two probes, which Kubernetes calls without credentials; /metrics follows
+    // web.metrics_auth.
     Authenticator auth = new Authenticator(() -> gateway.config().web(), gateway.vertx(),
         io.micrometer.core.instrument.Counter.builder("promgate.http.auth_failures")
             .description("Requests refused with 401.").register(gateway.registry()));
-    for (String protectedPath : new String[] {"/api/v1/*", "/federate", "/sd/*"}) {
-      router.route(protectedPath).order(-100).handler(auth);
-    }
-    for (String uiPath : io.promgate.ui.UiRoutes.PROTECTED) { // the web UI's pages and assets (io.promgate.ui)
-      router.route(uiPath).order(-100).handler(auth);
-    }
-    router.route("/metrics").order(-100).handler(rc -> {
-      if (gateway.config().web().metricsAuth()) {
-        auth.handle(rc);
-      } else {
+    router.route().order(-100).handler(rc -> {
+      if (Authenticator.open(rc, gateway.config().web())) {
         rc.next();
+      } else {
+        auth.handle(rc);
       }
     });
 
     WriteHandler write = new WriteHandler(gateway::config, gateway::batcher, gateway.metrics().remoteWrite);
     router.route(HttpMethod.POST, WRITE).handler(write);
     router.route(WRITE).handler(rc -> methodNotAllowed(rc, "POST"));
-    ReadHandler read = new ReadHandler(gateway::config, db -> gateway.batcher(db).client(), gateway.metrics().remoteRead);
+    ReadHandler read = new ReadHandler(gateway::config, gateway::reader, gateway.metrics().remoteRead);
     router.route(HttpMethod.POST, READ).handler(read);
     router.route(READ).handler(rc -> methodNotAllowed(rc, "POST"));
 

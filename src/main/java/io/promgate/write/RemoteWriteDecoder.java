@@ -29,7 +29,7 @@ import java.util.Arrays;
  *
  * <p>Per series the tag prefix ({@code measurement,tag=v,... }) is written once and then copied
  * for each further sample within the output array. Validation follows the remote-write spec:
- * labels sorted by name with no duplicates, valid names, a valid metric name, UTF-8 values.
+ * labels in any order (sorted here when needed) with no duplicates, valid names, a valid metric name, UTF-8 values.
  *
  * <p>Two paths produce the same lines and the same errors. The fast ones ({@link #fastSeries}
  * for 1.0, {@link #writeSymbolSeriesKey} with a per-request symbol cache for 2.0) take the usual
@@ -300,7 +300,15 @@ public final class RemoteWriteDecoder {
     boolean keyWritten = nSamples > 0 && limits.writeRelabel().isEmpty() && writeSymbolSeriesKey(buf, nLabels, limits, out);
     int nameIdx = emitSeries(buf, off, len, nLabels, nSamples, limits, out, stats, keyWritten ? keyStart : -1);
     if (metaOff >= 0) {
+      // nameIdx indexes the labels as validated, which are sorted when the sender's were not:
+      // find the refs pair of that same name symbol.
       int nameRef = refs[2 * nameIdx + 1];
+      for (int i = 0; i < nLabels; i++) {
+        if (symbols[2 * refs[2 * i]] == labels[L * nameIdx]) {
+          nameRef = refs[2 * i + 1];
+          break;
+        }
+      }
       if ((metadataSeen[nameRef >>> 6] & (1L << nameRef)) == 0) {
         metadataSeen[nameRef >>> 6] |= 1L << nameRef;
         readMetadataV2(buf, metaOff, metaLen, nSymbols, symbolString(buf, nameRef), out, stats, metadata, nowMs);
@@ -948,7 +956,11 @@ public final class RemoteWriteDecoder {
           throw invalidLabels("duplicate label name \"" + str(buf, no, nl) + "\"", buf, n);
         }
         if (c > 0) {
-          throw invalidLabels("labels not sorted by name at \"" + str(buf, no, nl) + "\"", buf, n);
+          // Prometheus's own receiver sorts (storage/remote/codec.go, labelProtosToLabels), so
+          // any order is valid: sort, then check again from the start (the slow path; senders
+          // almost always sort already).
+          sortLabels(buf, n);
+          return validateLabels(buf, n, limits);
         }
       }
       if (nl == NAME.length && Arrays.equals(buf, no, no + nl, NAME, 0, NAME.length)) {
@@ -962,6 +974,25 @@ public final class RemoteWriteDecoder {
       throw invalidLabels("invalid metric name \"" + str(buf, l[L * nameIdx + 2], l[L * nameIdx + 3]) + "\"", buf, n);
     }
     return nameIdx;
+  }
+
+  /**
+   * Stable insertion sort of the first {@code n} entries of {@link #labels} by name bytes
+   * (unsigned, Go's string order), moving each {@link #L}-int entry whole. Stable, so that equal
+   * names stay in the sender's order and a duplicate is reported the same way every time.
+   */
+  private void sortLabels(byte[] buf, int n) {
+    int[] l = labels;
+    int[] tmp = new int[L];
+    for (int i = 1; i < n; i++) {
+      System.arraycopy(l, L * i, tmp, 0, L);
+      int j = i - 1;
+      while (j >= 0 && Arrays.compareUnsigned(buf, l[L * j], l[L * j] + l[L * j + 1], buf, tmp[0], tmp[0] + tmp[1]) > 0) {
+        System.arraycopy(l, L * j, l, L * (j + 1), L);
+        j--;
+      }
+      System.arraycopy(tmp, 0, l, L * (j + 1), L);
+    }
   }
 
   private InvalidWriteException invalidLabels(String what, byte[] buf, int n) {

@@ -213,6 +213,10 @@ public final class WriteHandler implements Handler<RoutingContext> {
       buffers.release(lines);
       answer(rc, protocol, limits, start, stats, new InvalidWriteException(Reason.INVALID_TENANT, e.getMessage()));
       return;
+    } catch (StorageException e) {
+      buffers.release(lines); // e.g. tenancy.max_tenants reached: 503 + Retry-After
+      answer(rc, protocol, limits, start, stats, e);
+      return;
     }
     batcher.submit(lines.array(), lines.length()).onComplete(ar -> {
       buffers.release(submitted);
@@ -331,7 +335,7 @@ public final class WriteHandler implements Handler<RoutingContext> {
 
   private static String tenantDatabase(PromgateConfig cfg, HttpServerRequest req) {
     try {
-      return cfg.tenancy().database(req.getHeader(cfg.tenancy().header()), cfg.influxdb().database());
+      return cfg.tenancy().database(req.headers().getAll(cfg.tenancy().header()), cfg.influxdb().database());
     } catch (IllegalArgumentException e) {
       throw new InvalidWriteException(Reason.INVALID_TENANT, e.getMessage());
     }

@@ -86,4 +86,16 @@ class PromgateConfigTest {
     String all = c.toString();
     assertTrue(!all.contains("hunter2") && !all.contains("tok-s3cr3t"), all);
   }
+
+  @Test
+  void parse_tenancyAllowed_validatedWithKeyPaths() throws Exception {
+    var e = assertThrows(ConfigException.class, () -> PromgateConfig.parse("t", "tenancy: {allowed: [ok, 'a b', ok, 7]}"));
+    assertEquals(java.util.List.of(
+        "tenancy.allowed[1]: not a tenant id (1 to 64 of [A-Za-z0-9_-]): a b",
+        "tenancy.allowed[2]: duplicate tenant ok",
+        "tenancy.allowed[3]: not a tenant id (1 to 64 of [A-Za-z0-9_-]): 7"), e.errors());
+    assertEquals(java.util.Set.of("team-a", "b"),
+        PromgateConfig.parse("t", "tenancy: {allowed: [team-a, b]}").tenancy().allowed());
+    assertEquals(java.util.Set.of(), PromgateConfig.defaults().tenancy().allowed(), "empty: any tenant");
+  }
 }

@@ -101,6 +101,11 @@ public final class PromgateProcess implements AutoCloseable {
     return url;
   }
 
+  /** The promgate JVM's process id (e.g. to list its sockets). */
+  public long pid() {
+    return process.pid();
+  }
+
   public String logTail() {
     return process.logTail();
   }

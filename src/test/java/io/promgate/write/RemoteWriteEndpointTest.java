@@ -183,11 +183,57 @@ class RemoteWriteEndpointTest {
         "invalid label name \"bad-name\" in series {__name__=\"m\", bad-name=\"x\"}");
   }
 
+  /**
+   * Labels in any order, 1.0 and 2.0, are stored as Prometheus's own receiver stores them (sorted)
+   * and come back through remote read with every label and value.
+   */
   @Test
-  void write_unsortedLabels_400() {
-    assertRefused(post(write.toString(), Remote.WriteRequest.newBuilder()
-            .addTimeseries(sample(series("job", "x", "__name__", "m"), 1, 1)).build()), 400,
-        "labels not sorted by name at \"__name__\" in series {job=\"x\", __name__=\"m\"}");
+  void write_unsortedLabelsV1AndV2_storedAndReadBack() throws Exception {
+    String m1 = "unsorted_v1_" + System.nanoTime();
+    String m2 = "unsorted_v2_" + System.nanoTime();
+    var r1 = post(write.toString(), Remote.WriteRequest.newBuilder()
+        .addTimeseries(sample(series("zone", "z1", "job", "j", "__name__", m1, "a", "x"), 1.5, 1_700_000_000_000L))
+        .addTimeseries(sample(series("job", "j", "__name__", m1, "zone", "z2"), 2.5, 1_700_000_000_000L)).build());
+    assertEquals(204, r1.status(), r1.body());
+    var sym = new RemoteWriteV2DecoderTest.Symbols();
+    var v2 = io.promgate.prompb.v2.WriteV2.Request.newBuilder()
+        .addTimeseries(RemoteWriteV2DecoderTest.series(sym, "job", "j", "__name__", m2, "instance", "i")
+            .addSamples(io.promgate.prompb.v2.WriteV2.Sample.newBuilder().setValue(3.5).setTimestamp(1_700_000_000_000L)))
+        .addAllSymbols(sym.table()).build();
+    var r2 = Http.post(write.toString(), snappy(v2.toByteArray()), "Content-Type", RemoteWriteV2EndpointTest.V2_TYPE,
+        "Content-Encoding", "snappy", "X-Prometheus-Remote-Write-Version", "2.0.0");
+    assertEquals(204, r2.status(), r2.body());
+
+    assertEquals(List.of(
+            "{__name__=\"" + m1 + "\", a=\"x\", job=\"j\", zone=\"z1\"} 1.5@1700000000000",
+            "{__name__=\"" + m1 + "\", job=\"j\", zone=\"z2\"} 2.5@1700000000000"),
+        remoteRead(m1));
+    assertEquals(List.of("{__name__=\"" + m2 + "\", instance=\"i\", job=\"j\"} 3.5@1700000000000"), remoteRead(m2));
+  }
+
+  /** Every series of {@code metric} a SAMPLES remote read returns, as "{labels} value@ts", sorted. */
+  private List<String> remoteRead(String metric) throws Exception {
+    byte[] pb = Remote.ReadRequest.newBuilder().addQueries(Remote.Query.newBuilder()
+        .setStartTimestampMs(1_600_000_000_000L).setEndTimestampMs(1_800_000_000_000L)
+        .addMatchers(Remote.LabelMatcher.newBuilder().setName("__name__").setValue(metric))).build().toByteArray();
+    Http.Response r = Http.post(root + "api/v1/read", snappy(pb), "Content-Type", "application/x-protobuf",
+        "Content-Encoding", "snappy", "X-Prometheus-Remote-Read-Version", "0.1.0");
+    assertEquals(200, r.status(), r.body());
+    List<String> out = new ArrayList<>();
+    for (Remote.TimeSeries ts : Remote.ReadResponse.parseFrom(org.xerial.snappy.Snappy.uncompress(r.bytes()))
+        .getResults(0).getTimeseriesList()) {
+      StringBuilder sb = new StringBuilder("{");
+      for (Remote.Label l : ts.getLabelsList()) {
+        sb.append(sb.length() > 1 ? ", " : "").append(l.getName()).append("=\"").append(l.getValue()).append('"');
+      }
+      sb.append('}');
+      for (Remote.Sample s : ts.getSamplesList()) {
+        sb.append(' ').append(s.getValue()).append('@').append(s.getTimestamp());
+      }
+      out.add(sb.toString());
+    }
+    out.sort(null);
+    return out;
   }
 
   @Test

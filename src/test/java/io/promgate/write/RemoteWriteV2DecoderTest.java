@@ -167,12 +167,34 @@ class RemoteWriteV2DecoderTest {
   }
 
   @Test
-  void decodeV2_unsortedLabels_rejects() {
+  void decodeV2_unsortedLabels_sortedAsPrometheusStoresThem() {
+    Symbols sym = new Symbols();
+    WriteV2.Request req = WriteV2.Request.newBuilder()
+        .addTimeseries(series(sym, "job", "j", "__name__", "m", "a", "x")
+            .addSamples(WriteV2.Sample.newBuilder().setValue(1).setTimestamp(1)))
+        .addAllSymbols(sym.table()).build();
+    assertEquals("m,__name__=m,a=x,job=j value=1 1\n", decodeV2(req.toByteArray(), new WriteStats()));
+  }
+
+  @Test
+  void decodeV2_unsortedLabelsWithMetadata_metadataUnderTheMetricName() {
+    Symbols sym = new Symbols();
+    WriteV2.Metadata md = WriteV2.Metadata.newBuilder().setType(WriteV2.Metadata.MetricType.METRIC_TYPE_GAUGE).build();
+    WriteV2.Request req = WriteV2.Request.newBuilder()
+        .addTimeseries(series(sym, "zone", "z", "job", "j", "__name__", "g").setMetadata(md)
+            .addSamples(WriteV2.Sample.newBuilder().setValue(1).setTimestamp(1)))
+        .addAllSymbols(sym.table()).build();
+    assertEquals("g,__name__=g,job=j,zone=z value=1 1\n"
+        + "%pg:metadata,metric=g type=\"gauge\",help=\"\",unit=\"\" 5000\n", decodeV2(req.toByteArray(), new WriteStats()));
+  }
+
+  @Test
+  void decodeV2_unsortedDuplicateLabels_rejectsNamingTheLabel() {
     Symbols sym = new Symbols();
     var e = rejects(WriteV2.Request.newBuilder()
-        .addTimeseries(series(sym, "job", "j", "__name__", "m").addSamples(WriteV2.Sample.newBuilder().setTimestamp(1)))
+        .addTimeseries(series(sym, "job", "j", "__name__", "m", "job", "k").addSamples(WriteV2.Sample.newBuilder().setTimestamp(1)))
         .addAllSymbols(sym.table()).build());
-    assertEquals("labels not sorted by name at \"__name__\" in series {job=\"j\", __name__=\"m\"}", e.getMessage());
+    assertEquals("duplicate label name \"job\" in series {__name__=\"m\", job=\"j\", job=\"k\"}", e.getMessage());
   }
 
   @Test
