@@ -43,6 +43,7 @@ public class Gateway {
   private volatile java.util.concurrent.ConcurrentHashMap<String, WriteBatcher> tenants =
       new java.util.concurrent.ConcurrentHashMap<>();
   private volatile Sharding sharding;
+  private final io.promgate.ha.HaTracker haTracker;
   private final Optional<String> configFile;
   private final Event<ConfigReloaded> reloaded;
   private final TlsConfigurationRegistry tlsRegistry;
@@ -76,6 +77,9 @@ public class Gateway {
     this.config = new ConfigHolder(initial);
     this.metrics = new Metrics(registry);
     this.batcher = newBatcher(initial);
+    // Always running (idle while remote_write.ha_tracker is off), so a reload can turn it on.
+    this.haTracker = io.promgate.ha.HaTracker.start(vertx, () -> config.current().remoteWrite().haTracker(),
+        db -> batcher(db).client(), metrics.ha);
     if (initial.sharding().enabled()) {
       // Sources refresh in the background from here on; /sd/shards answers once assigned.
       this.sharding = Sharding.start(vertx, initial.sharding(), metrics.shards);
@@ -205,6 +209,11 @@ public class Gateway {
     return sharding;
   }
 
+  /** The HA tracker of remote_write.ha_tracker (idle while disabled). */
+  public io.promgate.ha.HaTracker haTracker() {
+    return haTracker;
+  }
+
   public Metrics metrics() {
     return metrics;
   }
@@ -236,6 +245,7 @@ public class Gateway {
   }
 
   void onStop(@Observes ShutdownEvent ev) {
+    haTracker.close();
     if (sharding != null) {
       sharding.close();
     }
