@@ -119,7 +119,7 @@ public final class HaTracker {
     return Math.min(1000, refreshMillis());
   }
 
-  private void scheduleRefresh() {
+  void scheduleRefresh() {
     if (closed) {
       return;
     }
@@ -287,7 +287,9 @@ public final class HaTracker {
   private boolean failoverDue(Cluster c, Election cur, long candidateTs, long now) {
     long timeout = config.get().failoverTimeout().toMillis();
     Replica e = c.replica(cur.replica);
-    return candidateTs - e.lastSample() > timeout && now - e.lastReceived() > timeout;
+    // A replica counts as alive from its election on, before anyone reported its samples.
+    return candidateTs - Math.max(e.lastSample(), cur.sinceMs) > timeout
+        && now - Math.max(e.lastReceived(), cur.sinceMs) > timeout;
   }
 
   // ---- the cache -----------------------------------------------------------------------------
