@@ -380,6 +380,7 @@ public final class HaTracker {
     private long timeout;
     private int n;
     private Slot[] slots = new Slot[4];
+    private Slot last;
     private String retryCluster;
 
     Batch(HaTracker tracker) {
@@ -389,6 +390,7 @@ public final class HaTracker {
     void reset(long nowMs) {
       now = nowMs;
       n = 0;
+      last = null;
       retryCluster = null;
       timeout = tracker.config.get().failoverTimeout().toMillis();
     }
@@ -405,9 +407,22 @@ public final class HaTracker {
      * #DEDUPLICATE}, or {@link #RETRY} while the cluster's election is open.
      */
     public int decide(byte[] buf, int cOff, int cLen, int rOff, int rLen, long minTs, long maxTs, int samples) {
-      Slot s = slot(buf, cOff, cLen, rOff, rLen);
+      Slot s = last;
+      if (s == null || !s.is(buf, cOff, cLen, rOff, rLen)) {
+        s = slot(buf, cOff, cLen, rOff, rLen);
+        last = s;
+      }
       if (maxTs > s.maxTs) {
         s.maxTs = maxTs;
+      }
+      // The usual case in a few loads: the elected replica's series, after its boundary. The
+      // election seen at the request's first series of the pair holds for the whole request.
+      if (s.elected != null && minTs > s.elected.boundaryMs) {
+        return STORE;
+      }
+      if (maxTs <= s.dedupUpToTs) { // another replica's series, its elected one still alive
+        s.deduplicated += samples;
+        return DEDUPLICATE;
       }
       Cluster c = s.cluster;
       Election e = c.election;
@@ -417,6 +432,9 @@ public final class HaTracker {
         return RETRY;
       }
       if (s.replica.equals(e.replica)) {
+        if (!c.resolving.get()) {
+          s.elected = e;
+        }
         if (minTs > e.boundaryMs) {
           return STORE;
         }
@@ -424,6 +442,12 @@ public final class HaTracker {
         tracker.resolve(c, s.replica, maxTs);
         retryCluster = c.name;
         return RETRY;
+      } else if (!c.resolving.get()) {
+        // Within this request, failover can only become due through a newer sample time.
+        Replica er = c.replica(e.replica);
+        s.dedupUpToTs = now - Math.max(er.lastReceived(), e.sinceMs) > timeout
+            ? Math.max(er.lastSample(), e.sinceMs) + timeout
+            : Long.MAX_VALUE;
       }
       s.deduplicated += samples;
       return DEDUPLICATE;
@@ -447,14 +471,13 @@ public final class HaTracker {
         slots[i] = null;
       }
       n = 0;
+      last = null;
     }
 
     private Slot slot(byte[] buf, int cOff, int cLen, int rOff, int rLen) {
       for (int i = 0; i < n; i++) {
-        Slot s = slots[i];
-        if (Arrays.equals(s.clusterBytes, 0, s.clusterBytes.length, buf, cOff, cOff + cLen)
-            && Arrays.equals(s.replicaBytes, 0, s.replicaBytes.length, buf, rOff, rOff + rLen)) {
-          return s;
+        if (slots[i].is(buf, cOff, cLen, rOff, rLen)) {
+          return slots[i];
         }
       }
       String cluster = new String(buf, cOff, cLen, StandardCharsets.UTF_8);
@@ -475,6 +498,25 @@ public final class HaTracker {
       final String replica;
       long maxTs = NEVER;
       long deduplicated;
+      Election elected; // non-null once this replica was found elected in this request
+      long dedupUpToTs = Long.MIN_VALUE; // series up to this sample time are deduplicated without asking
+
+      boolean is(byte[] buf, int cOff, int cLen, int rOff, int rLen) {
+        return same(replicaBytes, buf, rOff, rLen) && same(clusterBytes, buf, cOff, cLen);
+      }
+
+      // Label values are short: a plain loop beats Arrays.equals' range checks and call here.
+      private static boolean same(byte[] a, byte[] buf, int off, int len) {
+        if (a.length != len) {
+          return false;
+        }
+        for (int i = 0; i < len; i++) {
+          if (a[i] != buf[off + i]) {
+            return false;
+          }
+        }
+        return true;
+      }
 
       Slot(byte[] clusterBytes, byte[] replicaBytes, Cluster cluster, String replica) {
         this.clusterBytes = clusterBytes;
