@@ -612,14 +612,21 @@ public final class RemoteWriteDecoder {
       prevKey1 = key1;
       prevKey2 = key2;
       if (ha != null && vl > 0) {
+        // A label left out still has its value checked as if written (else: the general path).
         if (nl == haClusterLen && w1 == haCluster1 && w2 == haCluster2) {
           hc = vo;
           hcl = vl;
           if (haDropCluster) {
+            if (TagValues.classify(buf, vo, vl) != 0) {
+              return undo(out, start);
+            }
             p = le;
             continue;
           }
         } else if (nl == haReplicaLen && w1 == haReplica1 && w2 == haReplica2) {
+          if (TagValues.classify(buf, vo, vl) != 0) {
+            return undo(out, start);
+          }
           hr = vo;
           hrl = vl;
           p = le; // never stored

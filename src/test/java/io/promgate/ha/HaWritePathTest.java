@@ -150,6 +150,25 @@ class HaWritePathTest {
   }
 
   @Test
+  void decode_invalidUtf8ReplicaValue_rejectedAsWithoutTracker() {
+    HaTracker t = tracker(KEEP);
+    byte[] pb = Remote.WriteRequest.newBuilder()
+        .addTimeseries(series("__name__", "up", "__replica__", "a~", "cluster", "c1", "1", "" + TS)).build().toByteArray();
+    for (int i = 0; i + 1 < pb.length; i++) {
+      if (pb[i] == 'a' && pb[i + 1] == '~') {
+        pb[i + 1] = (byte) 0xff; // not UTF-8 (protobuf-java would not encode it)
+      }
+    }
+    RemoteWriteDecoder d = new RemoteWriteDecoder();
+    d.ha(t.batch().database("db"), KEEP);
+    io.promgate.write.InvalidWriteException e = org.junit.jupiter.api.Assertions.assertThrows(
+        io.promgate.write.InvalidWriteException.class,
+        () -> d.decode(pb, 0, pb.length, LIMITS, new LineBuffer(16), new WriteStats()));
+    assertEquals("value of label \"__replica__\" is not valid UTF-8 in series {__name__=\"up\", __replica__=\"a\uFFFD\","
+        + " cluster=\"c1\"}", e.getMessage());
+  }
+
+  @Test
   void decode_trackerOff_keepsBothLabels() {
     WriteStats stats = new WriteStats();
     String lines = decode(null, KEEP, stats,
