@@ -58,7 +58,13 @@ final class InfluxHaStore implements HaStore {
           + p.replica().replace("\\", "\\\\").replace("\"", "\\\"") + "\",boundary=" + p.boundaryMs() + "i "
           + p.stampMs() + "\n"));
     }
-    return client.get().write(Buffer.buffer(out.toStringUtf8()));
+    InfluxClient c;
+    try {
+      c = client.get();
+    } catch (RuntimeException e) { // e.g. tenancy.max_tenants reached: no client for the database
+      return Future.failedFuture(e);
+    }
+    return c.write(Buffer.buffer(out.toStringUtf8()));
   }
 
   @Override
@@ -67,7 +73,13 @@ final class InfluxHaStore implements HaStore {
         + " AND time > now() - " + SEEN_WINDOW + " GROUP BY \"cluster\",\"replica\";"
         + " SELECT \"replica\",\"boundary\" FROM \"" + MEASUREMENT + "\" WHERE \"kind\"='elect'"
         + " GROUP BY \"cluster\",\"term\",\"node\"";
-    return client.get().queryJson(q).map(InfluxHaStore::parse);
+    InfluxClient c;
+    try {
+      c = client.get();
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
+    return c.queryJson(q).map(InfluxHaStore::parse);
   }
 
   static Snapshot parse(JsonObject answer) {

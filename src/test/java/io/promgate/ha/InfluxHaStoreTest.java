@@ -77,6 +77,15 @@ class InfluxHaStoreTest {
   }
 
   @Test
+  void readAndWrite_noClientForTheDatabase_failTheFuture() throws Exception {
+    InfluxHaStore store = new InfluxHaStore(() -> {
+      throw new IllegalStateException("more than 2 tenants (tenancy.max_tenants)");
+    });
+    assertTrue(store.read().failed());
+    assertTrue(store.write(List.of(new HaStore.Seen("c", "r", "n", 1, 1, 1)), List.of()).failed());
+  }
+
+  @Test
   void read_influxDbDown_fails() {
     InfluxHaStore store = new InfluxHaStore(() -> client("http://127.0.0.1:" + FreePorts.next(), "x"));
     Exception e = org.junit.jupiter.api.Assertions.assertThrows(Exception.class, () -> await(store.read()));
