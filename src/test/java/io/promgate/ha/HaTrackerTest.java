@@ -204,6 +204,30 @@ class HaTrackerTest {
   }
 
   @Test
+  void status_trackerDisabled_enabledFalseAndNoClusters() {
+    HaTracker t = new HaTracker(() -> HaTrackerConfig.DISABLED, db -> store, time::now, time, new Metrics(registry).ha);
+    assertEquals("{\"status\":\"success\",\"data\":{\"enabled\":false,\"clusterLabel\":\"cluster\","
+        + "\"replicaLabel\":\"__replica__\",\"failoverTimeoutSeconds\":30.0,\"dropClusterLabel\":false,\"clusters\":[]}}",
+        t.status().toJson().encode());
+  }
+
+  @Test
+  void status_electedCluster_contractShape() {
+    HaTracker p = promgate(0);
+    write(p, "a", T0);
+    time.advance(600);
+    write(p, "a", T0 + 1000);
+    write(p, "b", T0 + 1200);
+    assertEquals("{\"status\":\"success\",\"data\":{\"enabled\":true,\"clusterLabel\":\"cluster\","
+        + "\"replicaLabel\":\"__replica__\",\"failoverTimeoutSeconds\":5.0,\"dropClusterLabel\":false,\"clusters\":["
+        + "{\"cluster\":\"c1\",\"database\":\"db\",\"electedReplica\":\"a\",\"electedSince\":\"2025-12-03T13:53:20Z\","
+        + "\"failovers\":0,\"deduplicatedSamples\":1,\"replicas\":["
+        + "{\"replica\":\"a\",\"elected\":true,\"lastSampleTime\":\"2025-12-03T13:53:21Z\",\"lastReceived\":\"2025-12-03T13:53:20.600Z\"},"
+        + "{\"replica\":\"b\",\"elected\":false,\"lastSampleTime\":\"2025-12-03T13:53:21.200Z\",\"lastReceived\":\"2025-12-03T13:53:20.600Z\"}]}]}}",
+        p.status().toJson().encode());
+  }
+
+  @Test
   void refresh_lateProposalThatWinsTerm_convergesEveryPromgate() {
     HaTracker p1 = promgate(0);
     HaTracker p2 = promgate(0);
