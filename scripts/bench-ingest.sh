@@ -6,6 +6,8 @@
 # load drifts onto both targets alike; ROUNDS (default 2) rounds per sender count.
 #
 #   [ROUNDS=2] [PER_REQUEST=2000] scripts/bench-ingest.sh [SECONDS_PER_RUN=20] [SENDERS="8 64 200"] [SERIES=20000]
+#   PROMGATE_EXTRA_YML='remote_write: {ha_tracker: {enabled: true, replica_label: container}}' scripts/bench-ingest.sh ...
+#     (appends top-level keys to promgate.yml: e.g. every series through the HA tracker, elected)
 #
 # Prints a markdown table (also written to target/bench-ingest.md) for BENCHMARKS.md.
 set -euo pipefail
@@ -44,6 +46,7 @@ storage:
   influxdb:
     url: ${IURL}
     database: gate
+${PROMGATE_EXTRA_YML:-}
 CONF
 # Through the launcher, with its default JVM flags (JAVA_OPTS and PROMGATE_JAVA_HOME apply).
 scripts/promgate --config.file="$DIR/promgate.yml" \

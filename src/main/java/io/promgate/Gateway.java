@@ -47,6 +47,7 @@ public class Gateway {
   private final boolean lifecycleEnabled;
   private final io.micrometer.core.instrument.Counter tenantLimitHits;
   private volatile Sharding sharding;
+  private final io.promgate.ha.HaTracker haTracker;
   private final Optional<String> configFile;
   private final Event<ConfigReloaded> reloaded;
   private final TlsConfigurationRegistry tlsRegistry;
@@ -83,6 +84,9 @@ public class Gateway {
     this.live.set(new Live(initial, new Storage(vertx, initial.influxdb(), metrics.influx, tenantLimitHits)));
     Metrics.gauge(registry, "promgate.tenants", "Tenants with a write batcher on the current storage.",
         () -> live.get().storage().tenants());
+    // Always running (idle while remote_write.ha_tracker is off), so a reload can turn it on.
+    this.haTracker = io.promgate.ha.HaTracker.start(vertx, () -> config().remoteWrite().haTracker(),
+        db -> batcher(db).client(), metrics.ha);
     if (initial.sharding().enabled()) {
       // Sources refresh in the background from here on; /sd/shards answers once assigned.
       this.sharding = Sharding.start(vertx, initial.sharding(), initial.federation().upstreams(), metrics.shards, null);
@@ -200,6 +204,11 @@ public class Gateway {
     return sharding;
   }
 
+  /** The HA tracker of remote_write.ha_tracker (idle while disabled). */
+  public io.promgate.ha.HaTracker haTracker() {
+    return haTracker;
+  }
+
   public Metrics metrics() {
     return metrics;
   }
@@ -236,6 +245,7 @@ public class Gateway {
   }
 
   void onStop(@Observes ShutdownEvent ev) {
+    haTracker.close();
     if (sharding != null) {
       sharding.close();
     }

@@ -104,7 +104,7 @@ public class DecodeBenchmark {
     return out.length();
   }
 
-  static Remote.WriteRequest request(int n) {
+  public static Remote.WriteRequest request(int n) {
     SplittableRandom rnd = new SplittableRandom(1);
     Remote.WriteRequest.Builder req = Remote.WriteRequest.newBuilder();
     long ts = 1_700_000_000_000L;

@@ -11,6 +11,8 @@ import java.time.Duration;
  *
  * <p>{@code write_relabel_configs} has the meaning and YAML of Prometheus's own option of that name:
  * rules applied to each series before it is stored, able to drop series or rewrite labels.
+ *
+ * <p>{@code ha_tracker} ({@link HaTrackerConfig}) deduplicates HA Prometheus pairs before relabeling.
  */
 public record RemoteWriteConfig(
     long maxBodyBytes,
@@ -22,7 +24,8 @@ public record RemoteWriteConfig(
     int maxLabelNameLength,
     int maxLabelValueLength,
     Duration retryAfter,
-    Relabeler writeRelabel) {
+    Relabeler writeRelabel,
+    HaTrackerConfig haTracker) {
 
   static RemoteWriteConfig read(YamlTree t) {
     RemoteWriteConfig c =
@@ -38,7 +41,8 @@ public record RemoteWriteConfig(
             t.duration("retry_after", Duration.ofSeconds(1)),
             // Compiled once per config snapshot; applied to every incoming series before storage.
             Relabeler.of(RelabelConfigs.parse(
-                t.list("write_relabel_configs"), t.pathOf("write_relabel_configs"), t.errors())));
+                t.list("write_relabel_configs"), t.pathOf("write_relabel_configs"), t.errors())),
+            HaTrackerConfig.read(t.child("ha_tracker")));
     t.rejectUnknownKeys();
     return c;
   }

@@ -32,6 +32,7 @@ public final class Metrics {
   public final Shards shards;
   public final Federate federate;
   public final RemoteRead remoteRead;
+  public final Ha ha;
 
   public Metrics(MeterRegistry registry) {
     this.remoteWrite = new RemoteWrite(registry);
@@ -39,6 +40,7 @@ public final class Metrics {
     this.shards = new Shards(registry);
     this.federate = new Federate(registry);
     this.remoteRead = new RemoteRead(registry);
+    this.ha = new Ha(registry);
   }
 
   /** {@code promgate_remote_write_*} */
@@ -415,6 +417,33 @@ public final class Metrics {
     public void limitHit(String limit) {
       limitHits.get(limit).increment();
     }
+  }
+
+  /** {@code promgate_ha_*}: the HA tracker; per-cluster series registered when a cluster is first seen. */
+  public static final class Ha {
+    private final MeterRegistry r;
+    private final Map<String, PerCluster> clusters = new java.util.concurrent.ConcurrentHashMap<>();
+    public final AtomicInteger clusterCount = new AtomicInteger();
+
+    Ha(MeterRegistry r) {
+      this.r = r;
+      Gauge.builder("promgate.ha.clusters", clusterCount, AtomicInteger::get)
+          .description("HA clusters (values of remote_write.ha_tracker.cluster_label) this promgate tracks.")
+          .register(r);
+    }
+
+    /** The counters of one cluster, registered on first use. */
+    public PerCluster cluster(String name) {
+      return clusters.computeIfAbsent(name, n -> new PerCluster(
+          Counter.builder("promgate.ha.elected_replica_changes")
+              .description("Times this promgate saw the cluster's elected replica change (failovers).")
+              .tag("cluster", n).register(r),
+          Counter.builder("promgate.ha.samples_deduplicated")
+              .description("Samples of non-elected HA replicas acknowledged and not stored.")
+              .tag("cluster", n).register(r)));
+    }
+
+    public record PerCluster(Counter changes, Counter deduplicated) {}
   }
 
   /**

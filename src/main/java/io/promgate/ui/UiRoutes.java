@@ -40,13 +40,12 @@ public class UiRoutes {
       + " connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
   /**
-   * Where {@code /ha} gets its data: the {@code data} object of {@code GET /api/v1/ha}
-   * (CONTRACTS.md), or null when this promgate has no HA tracker ({@link Pages#ha} renders the
-   * empty state). The {@code ha} package builds that object for its endpoint; this returns the
-   * same object from {@code gateway}'s tracker once both are merged.
+   * Where {@code /ha} gets its data: the {@code data} object of {@code GET /api/v1/ha}, built from
+   * the same {@link io.promgate.ha.HaStatus} snapshot as the endpoint ({@link Pages#ha} renders
+   * the empty state when the tracker is off).
    */
   static JsonObject haData(Gateway gateway) {
-    return null;
+    return gateway.haTracker().status().toJson().getJsonObject("data");
   }
 
   void register(@Observes Router router, Gateway gateway) {

@@ -29,6 +29,7 @@ public class Routes {
   public static final String SHARD_SCRAPE_CONFIG = "/api/v1/shards/:index/scrape_config";
   public static final String SHARDS_PREVIEW = "/api/v1/shards/preview";
   public static final String FEDERATE = "/federate";
+  public static final String HA = "/api/v1/ha";
 
   void register(@Observes Router router, Gateway gateway) {
     // Go's request-target rules and plain-text error answers, before anything else.
@@ -47,12 +48,16 @@ public class Routes {
       }
     });
 
-    WriteHandler write = new WriteHandler(gateway::config, gateway::batcher, gateway.metrics().remoteWrite);
+    WriteHandler write =
+        new WriteHandler(gateway::config, gateway::batcher, gateway.metrics().remoteWrite, gateway.haTracker());
     router.route(HttpMethod.POST, WRITE).handler(write);
     router.route(WRITE).handler(rc -> methodNotAllowed(rc, "POST"));
     ReadHandler read = new ReadHandler(gateway::config, gateway::reader, gateway.metrics().remoteRead);
     router.route(HttpMethod.POST, READ).handler(read);
     router.route(READ).handler(rc -> methodNotAllowed(rc, "POST"));
+    router.route(HttpMethod.GET, HA).handler(rc -> rc.response().putHeader("Content-Type", "application/json")
+        .end(gateway.haTracker().status().toJson().encode()));
+    router.route(HA).handler(rc -> methodNotAllowed(rc, "GET"));
 
     lifecycle(router, gateway);
 

@@ -19,7 +19,8 @@ public final class InvalidWriteException extends RuntimeException {
     LIMIT_LABELS(400),
     UNSUPPORTED_ENCODING(415),
     UNSUPPORTED_CONTENT_TYPE(415),
-    INVALID_TENANT(400);
+    INVALID_TENANT(400),
+    HA_ELECTION(503);
 
     final int status;
 

@@ -1,6 +1,8 @@
 package io.promgate.write;
 
+import io.promgate.config.HaTrackerConfig;
 import io.promgate.config.RemoteWriteConfig;
+import io.promgate.ha.HaTracker;
 import io.promgate.influx.LineBuffer;
 import io.promgate.influx.TagValues;
 import io.promgate.model.Labels;
@@ -63,6 +65,41 @@ public final class RemoteWriteDecoder {
    * must see the fast paths taken.
    */
   long fastPathSeries;
+
+  // remote_write.ha_tracker, when on for the request being decoded (null: off, and no cost): the
+  // cluster and replica label names as bytes, and as the zero-padded words fastSeries compares
+  // (length -1 when over 16 bytes: fastSeries never takes such a label).
+  private HaTracker.Batch ha;
+  private HaTrackerConfig haConfig;
+  private byte[] haCluster;
+  private byte[] haReplica;
+  private long haCluster1, haCluster2, haReplica1, haReplica2;
+  private int haClusterLen, haReplicaLen;
+  private boolean haDropCluster;
+
+  /**
+   * Sets the HA tracker's view for the next decode on this thread ({@code batch} null: HA off).
+   * Series with both labels are then stored without the replica label only if {@code batch}
+   * says so, else counted in {@link WriteStats#haDeduplicated} (or {@link WriteStats#haRetry}).
+   */
+  public void ha(HaTracker.Batch batch, HaTrackerConfig cfg) {
+    ha = batch;
+    if (batch == null || cfg == haConfig) {
+      return;
+    }
+    haConfig = cfg;
+    haCluster = cfg.clusterLabel().getBytes(StandardCharsets.UTF_8);
+    haReplica = cfg.replicaLabel().getBytes(StandardCharsets.UTF_8);
+    byte[] c = Arrays.copyOf(haCluster, 16);
+    byte[] r = Arrays.copyOf(haReplica, 16);
+    haCluster1 = (long) WORD.get(c, 0);
+    haCluster2 = (long) WORD.get(c, 8);
+    haReplica1 = (long) WORD.get(r, 0);
+    haReplica2 = (long) WORD.get(r, 8);
+    haClusterLen = haCluster.length <= 16 ? haCluster.length : -1;
+    haReplicaLen = haReplica.length <= 16 ? haReplica.length : -1;
+    haDropCluster = cfg.dropClusterLabel();
+  }
 
   /**
    * Decodes {@code buf[off, off+len)} and appends one line per sample to {@code out}.
@@ -297,9 +334,12 @@ public final class RemoteWriteDecoder {
       labels[L * i + 3] = symbols[2 * valueRef + 1];
     }
     int keyStart = out.length();
-    boolean keyWritten = nSamples > 0 && limits.writeRelabel().isEmpty() && writeSymbolSeriesKey(buf, nLabels, limits, out);
+    boolean keyWritten =
+        nSamples > 0 && limits.writeRelabel().isEmpty() && ha == null && writeSymbolSeriesKey(buf, nLabels, limits, out);
+    int notStored = stats.haDeduplicated;
     int nameIdx = emitSeries(buf, off, len, nLabels, nSamples, limits, out, stats, keyWritten ? keyStart : -1);
-    if (metaOff >= 0) {
+    if (metaOff >= 0 && stats.haDeduplicated == notStored) {
+      // a deduplicated series' metadata is not stored either;
       // nameIdx indexes the labels as validated, which are sorted when the sender's were not:
       // find the refs pair of that same name symbol.
       int nameRef = refs[2 * nameIdx + 1];
@@ -510,6 +550,11 @@ public final class RemoteWriteDecoder {
     int nLabels = 0;
     long prevKey1 = 0;
     long prevKey2 = 0;
+    HaTracker.Batch ha = this.ha;
+    int hc = -1; // HA cluster and replica label values (offset, length); -1: absent
+    int hcl = 0;
+    int hr = -1;
+    int hrl = 0;
     int p = off;
     while (p < end && buf[p] == LABEL_TAG) {
       // Label{ 0x0a nl name [0x12 vl value] }
@@ -575,6 +620,28 @@ public final class RemoteWriteDecoder {
       }
       prevKey1 = key1;
       prevKey2 = key2;
+      if (ha != null && vl > 0) {
+        // A label left out still has its value checked as if written (else: the general path).
+        if (nl == haClusterLen && w1 == haCluster1 && w2 == haCluster2) {
+          hc = vo;
+          hcl = vl;
+          if (haDropCluster) {
+            if (TagValues.classify(buf, vo, vl) != 0) {
+              return undo(out, start);
+            }
+            p = le;
+            continue;
+          }
+        } else if (nl == haReplicaLen && w1 == haReplica1 && w2 == haReplica2) {
+          if (TagValues.classify(buf, vo, vl) != 0) {
+            return undo(out, start);
+          }
+          hr = vo;
+          hrl = vl;
+          p = le; // never stored
+          continue;
+        }
+      }
       if (vl > 0) { // an empty value is no label (Prometheus): no tag
         dst[d] = ',';
         WORD.set(dst, d + 1, w1);
@@ -588,14 +655,16 @@ public final class RemoteWriteDecoder {
       }
       p = le;
     }
-    if (nLabels == 0) {
-      return undo(out, start);
+    if (nLabels == 0 || (ha != null && (hc < 0) != (hr < 0) && (hr >= 0 || haDropCluster))) {
+      return undo(out, start); // (a label left out for HA that must stay: the general path writes it)
     }
     dst[d++] = ' ';
     int keyLen = d - start;
     out.setLength(d);
     int nSamples = 0;
     int nonFinite = 0;
+    long minTs = Long.MAX_VALUE;
+    long maxTs = Long.MIN_VALUE;
     while (p < end) {
       // Sample{ 0x09 value(8) 0x10 timestamp(varint) }
       int q = p + 2;
@@ -622,6 +691,8 @@ public final class RemoteWriteDecoder {
       if (r != qe || ts < MIN_TIMESTAMP_MS || ts > MAX_TIMESTAMP_MS) {
         return undo(out, start);
       }
+      minTs = Math.min(minTs, ts);
+      maxTs = Math.max(maxTs, ts);
       if (nSamples++ > 0) {
         out.repeat(start, keyLen);
       }
@@ -644,9 +715,23 @@ public final class RemoteWriteDecoder {
           Reason.TOO_MANY_SAMPLES,
           "request has more than " + limits.maxSamplesPerRequest() + " samples (remote_write.max_samples_per_request)");
     }
+    fastPathSeries++;
+    if (hr >= 0 && hc >= 0 && notStored(ha.decide(buf, hc, hcl, hr, hrl, minTs, maxTs, nSamples), nSamples, stats)) {
+      out.setLength(start);
+      return true;
+    }
     stats.samples += nSamples;
     stats.nonFiniteSamples += nonFinite;
-    fastPathSeries++;
+    return true;
+  }
+
+  /** Counts an HA series that is not stored; true when {@code verdict} says so. */
+  private static boolean notStored(int verdict, int nSamples, WriteStats stats) {
+    if (verdict == HaTracker.STORE) {
+      return false;
+    }
+    stats.haDeduplicated += verdict == HaTracker.DEDUPLICATE ? nSamples : 0;
+    stats.haRetry |= verdict == HaTracker.RETRY;
     return true;
   }
 
@@ -726,6 +811,38 @@ public final class RemoteWriteDecoder {
     if (nSamples == 0) {
       return nameIdx;
     }
+    int hc = -1; // HA cluster and replica label values (offset, length); -1: absent
+    int hcl = 0;
+    int hr = -1;
+    int hrl = 0;
+    if (ha != null) {
+      int[] l = labels;
+      int ci = -1;
+      int ri = -1;
+      for (int i = 0; i < nLabels; i++) {
+        if (l[L * i + 3] > 0) {
+          if (Arrays.equals(buf, l[L * i], l[L * i] + l[L * i + 1], haCluster, 0, haCluster.length)) {
+            ci = i;
+          } else if (Arrays.equals(buf, l[L * i], l[L * i] + l[L * i + 1], haReplica, 0, haReplica.length)) {
+            ri = i;
+          }
+        }
+      }
+      if (ci >= 0 && ri >= 0) {
+        hc = l[L * ci + 2];
+        hcl = l[L * ci + 3];
+        hr = l[L * ri + 2];
+        hrl = l[L * ri + 3];
+        // An empty value is no label: the key (relabeled or not) leaves them out.
+        l[L * ri + 3] = 0;
+        if (haDropCluster) {
+          l[L * ci + 3] = 0;
+        }
+      }
+    }
+    long minTs = Long.MAX_VALUE;
+    long maxTs = Long.MIN_VALUE;
+    int nonFiniteBefore = stats.nonFiniteSamples;
     if ((long) stats.samples + stats.droppedByRelabel + nSamples > limits.maxSamplesPerRequest()) {
       throw new InvalidWriteException(
           Reason.TOO_MANY_SAMPLES,
@@ -781,6 +898,8 @@ public final class RemoteWriteDecoder {
             Reason.INVALID_SAMPLE,
             "sample timestamp " + ts + " ms is outside InfluxDB's range in series " + describe(buf, nLabels));
       }
+      minTs = Math.min(minTs, ts);
+      maxTs = Math.max(maxTs, ts);
       if (!first) {
         out.repeat(prefixStart, prefixLen);
       }
@@ -793,6 +912,11 @@ public final class RemoteWriteDecoder {
         stats.nonFiniteSamples++;
       }
       out.put((byte) ' ').putLong(ts).put((byte) '\n');
+    }
+    if (hr >= 0 && notStored(ha.decide(buf, hc, hcl, hr, hrl, minTs, maxTs, nSamples), nSamples, stats)) {
+      out.setLength(prefixStart);
+      stats.nonFiniteSamples = nonFiniteBefore;
+      return nameIdx;
     }
     stats.samples += nSamples;
     return nameIdx;

@@ -77,13 +77,21 @@ public final class WriteHandler implements Handler<RoutingContext> {
   private final Supplier<PromgateConfig> config;
   private final java.util.function.Function<String, WriteBatcher> storage;
   private final Metrics.RemoteWrite metrics;
+  private final io.promgate.ha.HaTracker haTracker; // null: no HA tracker (tests)
 
   /** {@code storage} maps a database name to the batcher writing there (tenancy). */
   public WriteHandler(Supplier<PromgateConfig> config, java.util.function.Function<String, WriteBatcher> storage,
       Metrics.RemoteWrite metrics) {
+    this(config, storage, metrics, null);
+  }
+
+  /** With {@code haTracker} deduplicating HA pairs when remote_write.ha_tracker.enabled. */
+  public WriteHandler(Supplier<PromgateConfig> config, java.util.function.Function<String, WriteBatcher> storage,
+      Metrics.RemoteWrite metrics, io.promgate.ha.HaTracker haTracker) {
     this.config = config;
     this.storage = storage;
     this.metrics = metrics;
+    this.haTracker = haTracker;
   }
 
   @Override
@@ -184,22 +192,33 @@ public final class WriteHandler implements Handler<RoutingContext> {
       // InfluxDB acknowledged it, so a 3x guess cost 3x the memory of every waiting request (~270
       // MB more heap at 200 concurrent senders, BENCHMARKS.md).
       lines = buffers.acquire(Math.max(1024, n + (n >> 2)));
+      RemoteWriteDecoder decoder = DECODER.get();
+      io.promgate.ha.HaTracker.Batch ha =
+          haTracker != null && limits.haTracker().enabled() ? haTracker.batch().database(database) : null;
+      decoder.ha(ha, limits.haTracker());
       try {
         long now = System.currentTimeMillis();
         if (protocol == Protocol.V2) {
-          DECODER.get().decodeV2(pb, 0, n, limits, lines, stats, metadata, now);
+          decoder.decodeV2(pb, 0, n, limits, lines, stats, metadata, now);
         } else {
-          DECODER.get().decode(pb, 0, n, limits, lines, stats, metadata, now);
+          decoder.decode(pb, 0, n, limits, lines, stats, metadata, now);
+        }
+        if (stats.haRetry) {
+          throw new InvalidWriteException(Reason.HA_ELECTION, ha.retryReason());
         }
       } catch (InvalidWriteException e) {
         buffers.release(lines);
         throw e;
+      } finally {
+        if (ha != null) {
+          ha.finish();
+        }
       }
     } catch (InvalidWriteException e) {
       answer(rc, protocol, limits, start, null, e);
       return;
     }
-    metrics.samplesReceived.increment(stats.samples + stats.droppedByRelabel);
+    metrics.samplesReceived.increment(stats.samples + stats.droppedByRelabel + stats.haDeduplicated);
     metrics.droppedByRelabel.increment(stats.droppedByRelabel);
     metrics.nonFiniteSamples.increment(stats.nonFiniteSamples);
     metrics.histogramsDropped.increment(stats.histograms);
