@@ -9,7 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import io.promgate.config.PromgateConfig;
-import io.promgate.testing.PendingConfigKeys;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
@@ -196,9 +195,7 @@ class KubernetesManifestsTest {
     }
     String yml = string(cm.where(), cm.doc, "data", "promgate.yml");
     assertTrue(yml.contains("/etc/promgate/secrets/"), "promgate.yml uses the Secret");
-    // Keys of branches not merged yet are left out of the validation (PendingConfigKeys).
-    PromgateConfig config = PromgateConfig.parse(cm.where(),
-        PendingConfigKeys.withoutUnknown(yml.replace("/etc/promgate/secrets/", secretDir + "/")));
+    PromgateConfig config = PromgateConfig.parse(cm.where(), yml.replace("/etc/promgate/secrets/", secretDir + "/"));
     assertEquals("change-me", config.influxdb().password());
     assertEquals(List.of("change-me-to-a-long-random-string"), config.web().bearerTokens());
     assertEquals(false, config.web().metricsAuth(), "the annotation-based scrape has no credentials");

@@ -8,7 +8,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.promgate.testing.Await;
 import io.promgate.testing.FreePorts;
 import io.promgate.testing.Http;
-import io.promgate.testing.PendingConfigKeys;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -77,8 +76,6 @@ class DemoTopologyIT {
     env.put("DEMO_REPEAT_INTERVAL", "1h"); // no repeat within the test: every Watchdog line is one notification
     env.put("DEMO_AM_PEER_TIMEOUT", PEER_TIMEOUT.toSeconds() + "s");
     env.put("PROMGATE_DEMO_BUILD", "0"); // verify packaged target/quarkus-app just before
-    env.put("PROMGATE_DEMO_HA", PendingConfigKeys.HA_TRACKER ? "1" : "0");
-    env.put("PROMGATE_DEMO_FAILOVER", PendingConfigKeys.SHARD_FAILOVER ? "1" : "0");
     env.put("PROMGATE_DEMO_DIR", dir.toString());
   }
 
@@ -127,23 +124,16 @@ class DemoTopologyIT {
     assertEquals(dir.resolve("notifications.log").toString(), endpoints.get("webhook_log").asText());
 
     everyTargetOnExactlyOneShard_bothReplicasAgree(endpoints);
-    if (PendingConfigKeys.SHARD_FAILOVER) {
-      // shard_urls probe each HA pair as a whole (DemoServers' /shards/{i}): both shards up.
-      for (JsonNode promgate : endpoints.get("promgate")) {
-        Await.until(Duration.ofSeconds(60), promgate.asText() + " sees both shards up", () -> {
-          JsonNode shards = json(promgate.asText() + "/api/v1/shards").at("/data/shards");
-          return shards.size() == 2 && shards.get(0).path("health").asText().equals("up")
-              && shards.get(1).path("health").asText().equals("up");
-        });
-      }
+    // shard_urls probe each HA pair as a whole (DemoServers' /shards/{i}): both shards up.
+    for (JsonNode promgate : endpoints.get("promgate")) {
+      Await.until(Duration.ofSeconds(60), promgate.asText() + " sees both shards up", () -> {
+        JsonNode shards = json(promgate.asText() + "/api/v1/shards").at("/data/shards");
+        return shards.size() == 2 && shards.get(0).path("health").asText().equals("up")
+            && shards.get(1).path("health").asText().equals("up");
+      });
     }
     centralSeesBothShardsThroughPromgatesFederate(endpoints);
-    if (PendingConfigKeys.HA_TRACKER) {
-      influxDbHoldsOneCopyPerSeries_withoutReplicaLabel(endpoints);
-    } else {
-      System.out.println("DemoTopologyIT: HA tracker not in this build (" + PendingConfigKeys.missing()
-          + "): one copy per series in InfluxDB not checked");
-    }
+    influxDbHoldsOneCopyPerSeries_withoutReplicaLabel(endpoints);
     alertmanagersFormOneCluster_watchdogNotifiedOncePerNotification(endpoints);
     sigintToTheProcessGroup_stopsEverythingWithin20s();
   }
