@@ -48,6 +48,7 @@ public class Gateway {
   private final TlsConfigurationRegistry tlsRegistry;
   private final Event<CertificateUpdatedEvent> certificateUpdated;
   private final AtomicLong lastReloadSuccessful = new AtomicLong(1);
+  private final io.promgate.limits.MemoryBudget memoryBudget;
   private final AtomicLong lastReloadSuccessSeconds = new AtomicLong(System.currentTimeMillis() / 1000);
 
   public Gateway(
@@ -75,6 +76,7 @@ public class Gateway {
     LOG.infof("loaded %s: %s", initial.source(), initial.influxdb());
     this.config = new ConfigHolder(initial);
     this.metrics = new Metrics(registry);
+    this.memoryBudget = new io.promgate.limits.MemoryBudget(() -> config.current().remoteWrite().memoryBudget(), registry);
     this.batcher = newBatcher(initial);
     if (initial.sharding().enabled()) {
       // Sources refresh in the background from here on; /sd/shards answers once assigned.
@@ -203,6 +205,11 @@ public class Gateway {
   /** The running target sharding, or null when promgate.yml has no sharding section. */
   public Sharding sharding() {
     return sharding;
+  }
+
+  /** The heap requests may reserve at once (remote_write.memory_budget). */
+  public io.promgate.limits.MemoryBudget memoryBudget() {
+    return memoryBudget;
   }
 
   public Metrics metrics() {

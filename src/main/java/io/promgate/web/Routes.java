@@ -46,7 +46,8 @@ public class Routes {
       }
     });
 
-    WriteHandler write = new WriteHandler(gateway::config, gateway::batcher, gateway.metrics().remoteWrite);
+    WriteHandler write = new WriteHandler(gateway::config, gateway::batcher, gateway.metrics().remoteWrite,
+        gateway.memoryBudget());
     router.route(HttpMethod.POST, WRITE).handler(write);
     router.route(WRITE).handler(rc -> methodNotAllowed(rc, "POST"));
     ReadHandler read = new ReadHandler(gateway::config, db -> gateway.batcher(db).client(), gateway.metrics().remoteRead);

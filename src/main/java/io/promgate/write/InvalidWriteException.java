@@ -19,7 +19,9 @@ public final class InvalidWriteException extends RuntimeException {
     LIMIT_LABELS(400),
     UNSUPPORTED_ENCODING(415),
     UNSUPPORTED_CONTENT_TYPE(415),
-    INVALID_TENANT(400);
+    INVALID_TENANT(400),
+    BODY_TIMEOUT(408),
+    MEMORY_BUDGET(503);
 
     final int status;
 
