@@ -77,7 +77,14 @@ public final class ReadHandler implements Handler<RoutingContext> {
       }
       body.appendBuffer(chunk);
     });
-    req.exceptionHandler(t -> refused[0] = true);
+    req.exceptionHandler(t -> {
+      if (!refused[0]) {
+        refused[0] = true;
+        if (io.promgate.limits.MalformedBody.answer(rc, t)) {
+          metrics.answered(400);
+        }
+      }
+    });
     req.endHandler(v -> {
       if (refused[0]) {
         return;

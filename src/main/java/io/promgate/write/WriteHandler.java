@@ -7,6 +7,7 @@ import io.promgate.influx.LineBuffer;
 import io.promgate.influx.LineBufferPool;
 import io.promgate.influx.StorageException;
 import io.promgate.influx.WriteBatcher;
+import io.promgate.limits.MalformedBody;
 import io.promgate.limits.MemoryBudget;
 import io.promgate.metrics.Metrics;
 import io.promgate.write.InvalidWriteException.Reason;
@@ -205,7 +206,9 @@ public final class WriteHandler implements Handler<RoutingContext> {
         body[0] = null;
         held.finish();
         LOG.debugf("remote-write request body failed: %s", t);
-        badRequestBody(rc, limits, t);
+        if (MalformedBody.answer(rc, t)) {
+          metrics.answered(400);
+        }
       }
     });
     req.endHandler(v -> {
@@ -238,18 +241,6 @@ public final class WriteHandler implements Handler<RoutingContext> {
       }
     });
     req.resume();
-  }
-
-  /**
-   * A request whose body could not be read (Vert.x reports malformed chunked framing here, e.g. a
-   * chunk size that does not fit in 64 bits): say so with a 400 when the connection still takes it.
-   */
-  private void badRequestBody(RoutingContext rc, RemoteWriteConfig limits, Throwable t) {
-    if (t instanceof io.vertx.core.http.HttpClosedException || rc.response().closed()) {
-      return;
-    }
-    rc.response().putHeader("Connection", "close");
-    reply(rc, 400, limits, "malformed request body: " + t.getMessage());
   }
 
   private void overBudget(RoutingContext rc, Protocol protocol, RemoteWriteConfig limits, long start, Held held,
