@@ -78,6 +78,9 @@ public class Gateway {
     this.metrics = new Metrics(registry);
     this.memoryBudget = new io.promgate.limits.MemoryBudget(() -> config.current().remoteWrite().memoryBudget(), registry);
     this.batcher = newBatcher(initial);
+    // storage.influxdb.timeout enforced inside InfluxDB too: queries promgate gave up on are killed
+    io.promgate.limits.QueryReaper.start(vertx, () -> batcher.client(), db -> db.equals(config.current().influxdb().database())
+        || (config.current().tenancy().enabled() && db.startsWith(config.current().tenancy().databasePrefix())), registry);
     if (initial.sharding().enabled()) {
       // Sources refresh in the background from here on; /sd/shards answers once assigned.
       this.sharding = Sharding.start(vertx, initial.sharding(), metrics.shards);
@@ -246,6 +249,7 @@ public class Gateway {
     if (sharding != null) {
       sharding.close();
     }
-    batcher.client().close();
+    // The InfluxDB client is not closed here: on SIGTERM this runs once the HTTP requests in flight
+    // finished or --web.shutdown-timeout passed, and the process exits right after.
   }
 }

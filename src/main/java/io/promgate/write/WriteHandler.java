@@ -421,6 +421,12 @@ public final class WriteHandler implements Handler<RoutingContext> {
       // The rest of an oversize body is not worth reading; do not reuse the connection.
       resp.putHeader("Connection", "close");
     }
+    if (!rc.request().isEnded() && "close".equalsIgnoreCase(resp.headers().get("Connection"))) {
+      // Answered before the body arrived (timeout, size, budget): Vert.x would keep the connection
+      // until the body ends, which a stalled sender never does.
+      resp.end(message.replace('\n', ' ') + "\n").onComplete(v -> rc.request().connection().close());
+      return;
+    }
     resp.end(message.replace('\n', ' ') + "\n");
   }
 
