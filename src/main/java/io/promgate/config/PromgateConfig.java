@@ -74,9 +74,9 @@ public record PromgateConfig(
   static String yamlError(YAMLException e) {
     if (e instanceof org.yaml.snakeyaml.error.MarkedYAMLException m) {
       var mark = m.getProblemMark() != null ? m.getProblemMark() : m.getContextMark();
-      String where = mark == null ? "" : " at line " + (mark.getLine() + 1) + ", column " + (mark.getColumn() + 1);
+      String where = mark == null ? "" : "line " + (mark.getLine() + 1) + ", column " + (mark.getColumn() + 1) + ": ";
       String what = m.getProblem() != null ? m.getProblem() : m.getContext();
-      return "invalid YAML" + where + ": " + (what == null ? "syntax error" : what.replace('\n', ' '));
+      return "invalid YAML: " + where + (what == null ? "syntax error" : what.replace('\n', ' '));
     }
     // Other YAML errors (duplicate keys, alias limits) name keys, not values.
     String msg = String.valueOf(e.getMessage());

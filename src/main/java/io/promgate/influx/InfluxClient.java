@@ -291,7 +291,11 @@ public final class InfluxClient implements AutoCloseable {
     return c;
   }
 
-  String authHeader() {
+  Vertx vertx() {
+    return vertx;
+  }
+
+    String authHeader() {
     return authHeader;
   }
 

@@ -70,14 +70,16 @@ public final class QueryReaper {
         complain(ar.cause());
         return;
       }
-      JsonArray series = ar.result().getJsonArray("results", new JsonArray()).getJsonObject(0, new JsonObject())
-          .getJsonArray("series", new JsonArray());
+      JsonArray results = ar.result().getJsonArray("results", new JsonArray());
+      JsonObject first = results.isEmpty() ? new JsonObject() : results.getJsonObject(0);
+      JsonArray series = first.getJsonArray("series", new JsonArray());
       for (int s = 0; s < series.size(); s++) {
         JsonObject one = series.getJsonObject(s);
         JsonArray cols = one.getJsonArray("columns", new JsonArray());
         int qid = cols.getList().indexOf("qid");
         int db = cols.getList().indexOf("database");
         int dur = cols.getList().indexOf("duration");
+        int status = cols.getList().indexOf("status");
         if (qid < 0 || db < 0 || dur < 0) {
           continue;
         }
@@ -85,7 +87,8 @@ public final class QueryReaper {
         for (int i = 0; i < values.size(); i++) {
           JsonArray row = values.getJsonArray(i);
           long ms = goDurationMs(String.valueOf(row.getValue(dur)));
-          if (ours.test(String.valueOf(row.getValue(db))) && ms > timeoutMs + 1000) {
+          boolean already = status >= 0 && "killed".equals(row.getValue(status));
+          if (!already && ours.test(String.valueOf(row.getValue(db))) && ms > timeoutMs + 1000) {
             Object id = row.getValue(qid);
             c.execute("KILL QUERY " + id).onComplete(k -> {
               if (k.succeeded()) {

@@ -179,7 +179,7 @@ public final class ReadHandler implements Handler<RoutingContext> {
     }
     HttpServerResponse resp = rc.response();
     resp.closeHandler(v -> exec.cancel());
-    long watchdog = watchWrites(rc, cfg.remoteRead().writeTimeout().toMillis());
+    long watchdog = watchWrites(rc, cfg.remoteRead().writeTimeout().toMillis(), exec::cancel);
     counted
         .compose(v -> {
           resp.setStatusCode(200).setChunked(true).putHeader("Content-Type", request.type().contentType);
@@ -213,7 +213,7 @@ public final class ReadHandler implements Handler<RoutingContext> {
    * connection is closed, which cancels the read (a storage-service read is drained, not cut) and
    * frees the slot. Time spent waiting for InfluxDB does not count: the queue is not full then.
    */
-  private long watchWrites(RoutingContext rc, long timeoutMs) {
+  private long watchWrites(RoutingContext rc, long timeoutMs, Runnable onStall) {
     HttpServerResponse resp = rc.response();
     long period = Math.max(50, timeoutMs / 4);
     long[] lastBytes = {-1};
@@ -233,7 +233,14 @@ public final class ReadHandler implements Handler<RoutingContext> {
           metrics.limitHit("write_timeout");
           LOG.warnf("remote-read client read nothing for %d ms (remote_read.write_timeout): closing its connection",
               timeoutMs);
-          rc.request().connection().close();
+          // Cancel the read here (a storage-service read is drained), then drop the socket: Vert.x's
+          // close and reset wait for the response in flight to be written, which never happens.
+          onStall.run();
+          if (rc.request().connection() instanceof io.vertx.core.net.impl.ConnectionBase c) {
+            c.channelHandlerContext().channel().close();
+          } else {
+            rc.request().connection().close();
+          }
         }
       } else {
         stalledSince[0] = 0;

@@ -102,10 +102,12 @@ class HostileReadIT {
           READ_HEADERS);
       assertEquals(503, r.status(), r.body());
       assertTrue(r.body().contains("did not answer within 2000ms"), r.body());
-      Await.until(Duration.ofSeconds(60), "the query killed in InfluxDB",
-          () -> metric(pg, "promgate_influxdb_queries_killed_total") >= 1);
-      Await.until(Duration.ofSeconds(60), "no query left running on " + db,
-          () -> !influx.query(db, "SHOW QUERIES").toString().contains("\"" + db + "\""));
+      // Ended in InfluxDB: by the reset of promgate's request (InfluxDB interrupts a query whose
+      // client went away) or else by the QueryReaper's KILL QUERY.
+      // InfluxDB 1.6 marks it killed at once but notices only between series (it went on ~85 s
+      // here with 10,000 conditions): the matcher limit is what keeps such queries out.
+      Await.until(Duration.ofSeconds(60), "the query marked killed in InfluxDB",
+          () -> influx.query(db, "SHOW QUERIES").toString().contains("\"killed\""));
     }
   }
 
