@@ -103,11 +103,11 @@ class ReadLimitsTest {
   }
 
   @Test
-  void read_regexNested1000Deep_acceptedAsGoAcceptsIt() {
+  void read_regexNestedWithinGoLimit_acceptedAndMatched() {
     String name = "rl_deep_" + System.nanoTime();
     write(writeUrl.toString(), sample(series("__name__", name, "job", "a"), 1, T0));
     var got = ReadRequests.samples(post(readUrl.toString(),
-        request(false, query(T0, T0, m("__name__", "=", name), m("job", "=~", nested(1000))))));
+        request(false, query(T0, T0, m("__name__", "=", name), m("job", "=~", nested(100))))));
     assertEquals(1, got.get(0).size());
   }
 
