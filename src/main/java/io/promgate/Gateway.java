@@ -53,6 +53,7 @@ public class Gateway {
   private final TlsConfigurationRegistry tlsRegistry;
   private final Event<CertificateUpdatedEvent> certificateUpdated;
   private final AtomicLong lastReloadSuccessful = new AtomicLong(1);
+  private final io.promgate.limits.MemoryBudget memoryBudget;
   private final AtomicLong lastReloadSuccessSeconds = new AtomicLong(System.currentTimeMillis() / 1000);
 
   public Gateway(
@@ -87,6 +88,10 @@ public class Gateway {
     // Always running (idle while remote_write.ha_tracker is off), so a reload can turn it on.
     this.haTracker = io.promgate.ha.HaTracker.start(vertx, () -> config().remoteWrite().haTracker(),
         db -> batcher(db).client(), metrics.ha);
+    this.memoryBudget = new io.promgate.limits.MemoryBudget(() -> config().remoteWrite().memoryBudget(), registry);
+    // storage.influxdb.timeout enforced inside InfluxDB too: queries promgate gave up on are killed
+    io.promgate.limits.QueryReaper.start(vertx, () -> batcher().client(), db -> db.equals(config().influxdb().database())
+        || (config().tenancy().enabled() && db.startsWith(config().tenancy().databasePrefix())), registry);
     if (initial.sharding().enabled()) {
       // Sources refresh in the background from here on; /sd/shards answers once assigned.
       this.sharding = Sharding.start(vertx, initial.sharding(), initial.federation().upstreams(), metrics.shards, null);
@@ -209,6 +214,11 @@ public class Gateway {
     return haTracker;
   }
 
+  /** The heap requests may reserve at once (remote_write.memory_budget). */
+  public io.promgate.limits.MemoryBudget memoryBudget() {
+    return memoryBudget;
+  }
+
   public Metrics metrics() {
     return metrics;
   }
@@ -249,6 +259,7 @@ public class Gateway {
     if (sharding != null) {
       sharding.close();
     }
-    live.get().storage().main().client().close();
+    // The InfluxDB client is not closed here: on SIGTERM this runs once the HTTP requests in flight
+    // finished or --web.shutdown-timeout passed, and the process exits right after.
   }
 }

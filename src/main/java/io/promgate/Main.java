@@ -21,11 +21,14 @@ public final class Main {
   static final String USAGE =
       """
       usage: promgate [--config.file=FILE] [--web.listen-address=[HOST]:PORT] [--web.enable-lifecycle]
-                      [--check-config]
+                      [--web.shutdown-timeout=25s] [--web.enable-h2c] [--check-config]
              promgate check config FILE...
         --config.file           promgate configuration file (default: promgate.yml if present, else defaults)
         --web.listen-address    address to listen on for HTTP (default: 0.0.0.0:9201)
         --web.enable-lifecycle  enable POST /-/reload and /-/quit (SIGHUP always reloads)
+        --web.shutdown-timeout  on SIGTERM: refuse new requests (503), let those in flight finish
+                                within this bound, then exit (default 25s)
+        --web.enable-h2c        accept HTTP/2 over plain TCP (h2c upgrade, prior knowledge); off by default
         --check-config          validate the configuration file and exit (0 valid, 1 invalid)
       """;
 
@@ -55,6 +58,15 @@ public final class Main {
         System.setProperty("quarkus.http.port", addr.substring(colon + 1));
       } else if (a.equals("--web.enable-lifecycle")) {
         System.setProperty("promgate.web.enable-lifecycle", "true");
+      } else if (a.equals("--web.enable-h2c")) {
+        System.setProperty("promgate.web.enable-h2c", "true");
+      } else if (a.startsWith("--web.shutdown-timeout=")) {
+        String d = a.substring("--web.shutdown-timeout=".length());
+        java.time.Duration timeout = io.promgate.config.YamlTree.parseDuration(d);
+        if (timeout == null) {
+          fail("--web.shutdown-timeout must be a duration like 25s, got \"" + d + "\"");
+        }
+        System.setProperty("quarkus.shutdown.timeout", timeout.toMillis() + "ms");
       } else if (a.equals("--check-config")) {
         check = true;
       } else if (a.equals("--help") || a.equals("-h")) {

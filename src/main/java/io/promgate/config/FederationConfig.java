@@ -27,7 +27,8 @@ public record FederationConfig(
     Duration timeout,
     List<String> dedupLabels,
     long sampleLimit,
-    List<Upstream> upstreams) {
+    List<Upstream> upstreams,
+    int maxConcurrentStorageRequests) {
 
   private static final Pattern LABEL_NAME = Pattern.compile("[a-zA-Z_][a-zA-Z0-9_]*");
 
@@ -88,7 +89,9 @@ public record FederationConfig(
             t.duration("timeout", Duration.ofSeconds(10)),
             List.copyOf(dedup),
             t.integer("sample_limit", 0, 0, Integer.MAX_VALUE),
-            List.copyOf(upstreams));
+            List.copyOf(upstreams),
+            // storage source: each answer runs InfluxQL over every measurement; beyond: 503 + Retry-After
+            (int) t.integer("max_concurrent_storage_requests", 4, 1, 1024));
     t.rejectUnknownKeys();
     return c;
   }

@@ -31,7 +31,7 @@ public record InfluxDbConfig(
         t.error("url", "must be an absolute http:// or https:// URL, got \"" + rawUrl + "\"");
       }
     } catch (IllegalArgumentException e) {
-      t.error("url", "not a URL: \"" + rawUrl + "\"");
+      t.error("url", "not a URL: \"" + Redaction.url(rawUrl) + "\"");
     }
     String database = t.string("database", "prom");
     if (database.isEmpty()) {
@@ -39,6 +39,26 @@ public record InfluxDbConfig(
     }
     String username = t.string("username", "");
     String password = t.secret("password");
+    if (url != null && url.getRawUserInfo() != null) {
+      // http://user:password@host: credentials like username/password, then kept out of the URL
+      // so that no log line, error body or /-/ready answer can show them.
+      String info = url.getRawUserInfo();
+      int colon = info.indexOf(':');
+      if (!username.isEmpty()) {
+        t.error("url", "has credentials and username is set too: use one of them");
+      } else {
+        username = decode(colon < 0 ? info : info.substring(0, colon));
+        if (colon >= 0 && password.isEmpty()) {
+          password = decode(info.substring(colon + 1));
+        }
+      }
+      try {
+        url = new URI(url.getScheme(), null, url.getHost(), url.getPort(), url.getRawPath() == null ? null
+            : url.getPath(), null, null);
+      } catch (java.net.URISyntaxException e) {
+        t.error("url", "not a URL: \"" + io.promgate.config.Redaction.url(rawUrl) + "\"");
+      }
+    }
     String token = t.secret("token");
     if (!token.isEmpty() && !username.isEmpty()) {
       t.error("token", "set either token or username/password, not both");
@@ -63,6 +83,10 @@ public record InfluxDbConfig(
     return c;
   }
 
+  private static String decode(String s) {
+    return java.net.URLDecoder.decode(s.replace("+", "%2B"), java.nio.charset.StandardCharsets.UTF_8);
+  }
+
   /** This configuration writing to another database (per-tenant databases). */
   public InfluxDbConfig withDatabase(String db) {
     return new InfluxDbConfig(url, db, retentionPolicy, username, password, token, timeout, createDatabase,
@@ -72,7 +96,7 @@ public record InfluxDbConfig(
   /** Secrets stay out of logs and status pages. */
   @Override
   public String toString() {
-    return "InfluxDbConfig[url=" + url + ", database=" + database + ", retentionPolicy=" + retentionPolicy
+    return "InfluxDbConfig[url=" + Redaction.url(url) + ", database=" + database + ", retentionPolicy=" + retentionPolicy
         + ", username=" + username + ", password=" + (password.isEmpty() ? "" : "<secret>")
         + ", token=" + (token.isEmpty() ? "" : "<secret>") + ", timeout=" + timeout
         + ", createDatabase=" + createDatabase + ", maxBatchBytes=" + maxBatchBytes

@@ -68,6 +68,23 @@ public record PromgateConfig(
     return parse(file.toString(), text);
   }
 
+  /**
+   * SnakeYAML's message quotes the offending lines, which may hold a password or token: only the
+   * problem and its position are reported.
+   */
+  static String yamlError(YAMLException e) {
+    if (e instanceof org.yaml.snakeyaml.error.MarkedYAMLException m) {
+      var mark = m.getProblemMark() != null ? m.getProblemMark() : m.getContextMark();
+      String where = mark == null ? "" : "line " + (mark.getLine() + 1) + ", column " + (mark.getColumn() + 1) + ": ";
+      String what = m.getProblem() != null ? m.getProblem() : m.getContext();
+      return "invalid YAML: " + where + (what == null ? "syntax error" : what.replace('\n', ' '));
+    }
+    // Other YAML errors (duplicate keys, alias limits) name keys, not values.
+    String msg = String.valueOf(e.getMessage());
+    int nl = msg.indexOf('\n');
+    return "invalid YAML: " + Redaction.url(nl < 0 ? msg : msg.substring(0, nl));
+  }
+
   /** Parses and validates the whole document, collecting every error before failing. */
   public static PromgateConfig parse(String source, String yamlText) throws ConfigException {
     List<String> errors = new ArrayList<>();
@@ -80,7 +97,7 @@ public record PromgateConfig(
           new org.yaml.snakeyaml.DumperOptions()), new org.yaml.snakeyaml.DumperOptions(), options, new TextKeepingResolver())
           .load(yamlText);
     } catch (YAMLException e) {
-      throw new ConfigException(source, List.of("invalid YAML: " + e.getMessage().replace('\n', ' ')));
+      throw new ConfigException(source, List.of(yamlError(e)));
     }
     YamlTree root = YamlTree.root(doc, errors);
     YamlTree global = root.child("global");

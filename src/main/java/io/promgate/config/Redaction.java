@@ -11,8 +11,10 @@ import java.util.Map;
 import java.util.regex.Pattern;
 
 /**
- * Secrets out of anything an operator is shown: the web UI's /config page renders the effective
- * configuration through {@link #config}, with every secret replaced by {@value #REDACTED}.
+ * The one place secrets are hidden before text leaves promgate: logs, error bodies, {@code /-/ready},
+ * config errors, {@code --check-config}, and the web UI's /config page, which renders the effective
+ * configuration through {@link #config} with every secret replaced by {@value #REDACTED} (as
+ * Prometheus shows its secret config fields).
  *
  * <p>The snapshot is walked generically (records by their components), so a key added later is
  * shown without touching this class; that makes the secret test name-based and deliberately
@@ -28,21 +30,41 @@ public final class Redaction {
   private static final Pattern SECRET_NAME =
       Pattern.compile("(?i).*(password|passwd|token|secret|credential|authorization|bearer).*");
   private static final Pattern BCRYPT = Pattern.compile("\\$2[abxy]?\\$\\d\\d\\$[./A-Za-z0-9]{20,}");
-  private static final Pattern URL_USERINFO = Pattern.compile("(?i)\\b([a-z][a-z0-9+.-]*://)([^/@\\s?#]*)@");
+  private static final Pattern URL_USERINFO = Pattern.compile("(?i)\\b([a-z][a-z0-9+.-]*://)([^/@\\s?#\"']*)@");
 
   private Redaction() {}
 
   /**
    * {@code url} without the password of its userinfo ({@code http://user:pw@h} →
-   * {@code http://user:<secret>@h}); other text unchanged.
+   * {@code http://user:<secret>@h}, as Go's {@code url.Redacted()}); a userinfo without a password,
+   * which may itself be a token, is replaced whole. Any text is accepted: every URL in it is
+   * redacted, so error messages that embed one pass through too; other text is unchanged.
    */
   public static String url(String url) {
+    if (url == null || url.indexOf('@') < 0) {
+      return url;
+    }
     return URL_USERINFO.matcher(url).replaceAll(m -> {
       String userinfo = m.group(2);
       int colon = userinfo.indexOf(':');
-      String user = colon < 0 ? userinfo : userinfo.substring(0, colon);
-      return java.util.regex.Matcher.quoteReplacement(m.group(1) + user + ":" + REDACTED + "@");
+      String shown = colon < 0 ? REDACTED : userinfo.substring(0, colon) + ":" + REDACTED;
+      return java.util.regex.Matcher.quoteReplacement(m.group(1) + shown + "@");
     });
+  }
+
+  /** {@link #url(String)} for a parsed URI. */
+  public static String url(URI uri) {
+    return uri == null ? null : url(uri.toString());
+  }
+
+  /**
+   * Whether a config key (its full dotted path, or the last key) holds a secret whose value must
+   * never be echoed in a config error: passwords, tokens, bearer tokens and their files,
+   * basic_auth_users' hashes.
+   */
+  public static boolean secretKey(String path) {
+    String p = path.toLowerCase(Locale.ROOT);
+    return SECRET_NAME.matcher(p).matches() || p.contains("basic_auth_users");
   }
 
   /** Any free text (error messages, values) with URL passwords and bcrypt hashes removed. */

@@ -30,7 +30,11 @@ public record RemoteReadConfig(
     int sortBufferSamples,
     String influxdbFormat,
     String influxdbStorageHost,
-    int influxdbStoragePort) {
+    int influxdbStoragePort,
+    int maxQueriesPerRequest,
+    int maxMatchersPerQuery,
+    long maxSamplesPerRequest,
+    java.time.Duration writeTimeout) {
 
   /** The answer encodings InfluxDB's {@code /query} offers that promgate reads. */
   public static final java.util.List<String> FORMATS = java.util.List.of("msgpack", "json");
@@ -73,8 +77,15 @@ public record RemoteReadConfig(
         port = 0;
       }
     }
+    // Hostile-request bounds: each query costs InfluxDB a count and a read, each matcher a
+    // condition InfluxDB evaluates per series; a reader that stops reading frees its slot after
+    // write_timeout (Prometheus's analogue: --web.read-timeout).
+    int maxQueries = (int) t.integer("max_queries_per_request", 100, 1, 1 << 20);
+    int maxMatchers = (int) t.integer("max_matchers_per_query", 100, 1, 1 << 20);
+    long maxSamplesPerRequest = t.integer("max_samples_per_request", 50_000_000, 1, Long.MAX_VALUE);
+    java.time.Duration writeTimeout = t.duration("write_timeout", java.time.Duration.ofMinutes(2));
     t.rejectUnknownKeys();
     return new RemoteReadConfig(maxRequestBytes, maxSamples, maxSeries, maxConcurrent, maxQueued, maxBytesInFrame,
-        chunkSize, sortBuffer, format, host, port);
+        chunkSize, sortBuffer, format, host, port, maxQueries, maxMatchers, maxSamplesPerRequest, writeTimeout);
   }
 }

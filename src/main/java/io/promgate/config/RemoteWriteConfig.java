@@ -25,7 +25,9 @@ public record RemoteWriteConfig(
     int maxLabelValueLength,
     Duration retryAfter,
     Relabeler writeRelabel,
-    HaTrackerConfig haTracker) {
+    HaTrackerConfig haTracker,
+    long memoryBudget,
+    Duration bodyTimeout) {
 
   static RemoteWriteConfig read(YamlTree t) {
     RemoteWriteConfig c =
@@ -37,12 +39,18 @@ public record RemoteWriteConfig(
             (int) t.integer("max_samples_per_request", 5_000_000, 1, Integer.MAX_VALUE),
             (int) t.integer("max_labels_per_series", 256, 1, 1 << 16),
             (int) t.integer("max_label_name_length", 1024, 1, 1 << 20),
-            (int) t.integer("max_label_value_length", 65536, 1, 1 << 24),
+            // InfluxDB refuses a series key (measurement, tags and field name) over 65,535 bytes: the default
+            // leaves room for one value at the limit even percent-encoded (3x) beside a long name
+            (int) t.integer("max_label_value_length", 16384, 1, 1 << 24),
             t.duration("retry_after", Duration.ofSeconds(1)),
             // Compiled once per config snapshot; applied to every incoming series before storage.
             Relabeler.of(RelabelConfigs.parse(
                 t.list("write_relabel_configs"), t.pathOf("write_relabel_configs"), t.errors())),
-            HaTrackerConfig.read(t.child("ha_tracker")));
+            HaTrackerConfig.read(t.child("ha_tracker")),
+            // 0: half the JVM's max heap (limits.MemoryBudget); bytes every request in flight may hold at once
+            t.bytes("memory_budget", 0, 0, Long.MAX_VALUE),
+            // a body not fully arrived by then is answered 408 and its connection closed
+            t.duration("body_timeout", Duration.ofMinutes(1)));
     t.rejectUnknownKeys();
     return c;
   }

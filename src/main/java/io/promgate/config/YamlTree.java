@@ -54,7 +54,7 @@ public final class YamlTree {
   }
 
   public void error(String key, String message) {
-    errors.add(pathOf(key) + ": " + message);
+    errors.add(pathOf(key) + ": " + Redaction.url(message));
   }
 
   public List<String> errors() {
@@ -75,7 +75,7 @@ public final class YamlTree {
       return new YamlTree(pathOf(key), Map.of(), errors);
     }
     if (!(v instanceof Map)) {
-      error(key, "expected a mapping, got " + kind(v));
+      error(key, "expected a mapping, got " + kind(key, v));
       return new YamlTree(pathOf(key), Map.of(), errors);
     }
     return new YamlTree(pathOf(key), (Map<String, Object>) v, errors);
@@ -89,7 +89,7 @@ public final class YamlTree {
       return List.of();
     }
     if (!(v instanceof List<?> l)) {
-      error(key, "expected a list, got " + kind(v));
+      error(key, "expected a list, got " + kind(key, v));
       return List.of();
     }
     return l;
@@ -106,7 +106,7 @@ public final class YamlTree {
       if (e instanceof Map) {
         out.add(new YamlTree(p, (Map<String, Object>) e, errors));
       } else {
-        errors.add(p + ": expected a mapping, got " + kind(e));
+        errors.add(p + ": expected a mapping, got " + kind(key, e));
       }
     }
     return out;
@@ -124,7 +124,7 @@ public final class YamlTree {
     if (v instanceof Number || v instanceof Boolean) {
       return String.valueOf(v);
     }
-    error(key, "expected a string, got " + kind(v));
+    error(key, "expected a string, got " + kind(key, v));
     return dflt;
   }
 
@@ -137,7 +137,7 @@ public final class YamlTree {
     if (v instanceof Boolean b) {
       return b;
     }
-    error(key, "expected true or false, got " + quote(v));
+    error(key, "expected true or false, got " + quote(key, v));
     return dflt;
   }
 
@@ -156,7 +156,7 @@ public final class YamlTree {
       }
       return n;
     }
-    error(key, "expected a whole number, got " + quote(v));
+    error(key, "expected a whole number, got " + quote(key, v));
     return dflt;
   }
 
@@ -169,7 +169,7 @@ public final class YamlTree {
     }
     Duration d = parseDuration(String.valueOf(v));
     if (d == null || d.isZero()) {
-      error(key, "not a positive duration (like 30s, 1m, 1h30m, 500ms): " + quote(v));
+      error(key, "not a positive duration (like 30s, 1m, 1h30m, 500ms): " + quote(key, v));
       return dflt;
     }
     return d;
@@ -184,14 +184,14 @@ public final class YamlTree {
     }
     Matcher m = SIZE.matcher(String.valueOf(v).trim());
     if (!m.matches()) {
-      error(key, "not a byte size (like 10MiB or 1048576): " + quote(v));
+      error(key, "not a byte size (like 10MiB or 1048576): " + quote(key, v));
       return dflt;
     }
     long n;
     try {
       n = Long.parseLong(m.group(1));
     } catch (NumberFormatException e) {
-      error(key, "byte size too large: " + quote(v));
+      error(key, "byte size too large: " + quote(key, v));
       return dflt;
     }
     String unit = m.group(2) == null ? "B" : m.group(2);
@@ -203,12 +203,12 @@ public final class YamlTree {
           default -> 0;
         };
     if (n > (max >> shift)) {
-      error(key, "must be at most " + max + " bytes, got " + quote(v));
+      error(key, "must be at most " + max + " bytes, got " + quote(key, v));
       return dflt;
     }
     n <<= shift;
     if (n < min) {
-      error(key, "must be at least " + min + " bytes, got " + quote(v));
+      error(key, "must be at least " + min + " bytes, got " + quote(key, v));
       return dflt;
     }
     return n;
@@ -221,7 +221,7 @@ public final class YamlTree {
     for (Map.Entry<String, Object> e : c.map.entrySet()) {
       Object v = e.getValue();
       if (v instanceof Map || v instanceof List) {
-        c.error(String.valueOf(e.getKey()), "expected a string, got " + kind(v));
+        c.error(String.valueOf(e.getKey()), "expected a string, got " + c.kind(String.valueOf(e.getKey()), v));
       } else {
         out.put(String.valueOf(e.getKey()), v == null ? "" : String.valueOf(v));
       }
@@ -283,6 +283,21 @@ public final class YamlTree {
       return null;
     }
     return Duration.ofMillis(ms);
+  }
+
+  /** {@link #kind(Object)} unless {@code key} holds a secret: its value is never echoed. */
+  private String kind(String key, Object v) {
+    if (Redaction.secretKey(pathOf(key)) && !(v instanceof Map) && !(v instanceof List)) {
+      return "a value (not shown: secret)";
+    }
+    return key.equals("url") || key.endsWith("_url") ? Redaction.url(kind(v)) : kind(v);
+  }
+
+  private String quote(String key, Object v) {
+    if (Redaction.secretKey(pathOf(key))) {
+      return "a value (not shown: secret)";
+    }
+    return Redaction.url(quote(v));
   }
 
   private static String kind(Object v) {

@@ -46,6 +46,7 @@ public final class FederateHandler implements Handler<RoutingContext> {
   private final Supplier<InfluxClient> storage;
   private final Metrics.Federate metrics;
   private final AtomicReference<UpstreamClients> clients = new AtomicReference<>();
+  private final java.util.concurrent.atomic.AtomicInteger storageRunning = new java.util.concurrent.atomic.AtomicInteger();
 
   public FederateHandler(Vertx vertx, Supplier<PromgateConfig> config, Supplier<InfluxClient> storage,
       Metrics.Federate metrics) {
@@ -88,6 +89,20 @@ public final class FederateHandler implements Handler<RoutingContext> {
     if (fed.source() == FederationConfig.Source.UPSTREAMS) {
       source = UpstreamSource.open(vertx, clientsFor(fed), selectors, deadlineMs(rc, fed), metrics);
     } else {
+      // Each storage answer costs InfluxDB a query per measurement batch: bounded, not queued.
+      if (storageRunning.incrementAndGet() > fed.maxConcurrentStorageRequests()) {
+        storageRunning.decrementAndGet();
+        rc.response().putHeader("Retry-After", "1");
+        reply(rc, start, 503, "too many concurrent /federate requests from storage"
+            + " (federation.max_concurrent_storage_requests=" + fed.maxConcurrentStorageRequests() + "), retry later");
+        return;
+      }
+      java.util.concurrent.atomic.AtomicBoolean released = new java.util.concurrent.atomic.AtomicBoolean();
+      rc.addEndHandler(v -> {
+        if (released.compareAndSet(false, true)) {
+          storageRunning.decrementAndGet();
+        }
+      });
       long now = System.currentTimeMillis();
       source = new StorageSource(storage.get(), selectors, now, fed.lookbackDelta().toMillis());
     }
@@ -272,7 +287,7 @@ public final class FederateHandler implements Handler<RoutingContext> {
         rc.request().connection().close();
         return;
       }
-      reply(rc, start, status, String.valueOf(t.getMessage()));
+      reply(rc, start, status, io.promgate.config.Redaction.url(String.valueOf(t.getMessage())));
     }
 
     private void abandon() {

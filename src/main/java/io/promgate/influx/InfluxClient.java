@@ -321,7 +321,11 @@ public final class InfluxClient implements AutoCloseable {
     return c;
   }
 
-  String authHeader() {
+  Vertx vertx() {
+    return vertx;
+  }
+
+    String authHeader() {
     return authHeader;
   }
 
@@ -349,9 +353,10 @@ public final class InfluxClient implements AutoCloseable {
         || cause instanceof io.vertx.core.http.HttpClosedException) {
       // Refused, reset, or a pooled keep-alive connection closed under us (InfluxDB restarting):
       // all the same to the sender, who retries.
-      what = "InfluxDB unreachable at " + config.url() + ": " + cause.getMessage();
+      what = "InfluxDB unreachable at " + io.promgate.config.Redaction.url(config.url()) + ": "
+          + io.promgate.config.Redaction.url(cause.getMessage());
     } else {
-      what = "InfluxDB request failed: " + cause;
+      what = "InfluxDB request failed: " + io.promgate.config.Redaction.url(String.valueOf(cause));
     }
     return new StorageException(StorageException.Kind.UNAVAILABLE, what);
   }
@@ -362,6 +367,11 @@ public final class InfluxClient implements AutoCloseable {
    */
   static StorageException classify(int code, String error) {
     String msg = "InfluxDB answered " + code + (error.isEmpty() ? "" : ": " + error);
+    if (code == 413) {
+      // The body was over InfluxDB's [http] max-body-size: the data is fine, the batch size is not.
+      return new StorageException(StorageException.Kind.UNAVAILABLE,
+          msg + " (lower storage.influxdb.max_batch_bytes below InfluxDB's max-body-size)");
+    }
     boolean retry =
         code >= 500 || code == 401 || code == 403 || code == 429 || code == 408
             || (code == 404 && error.contains("database not found"));

@@ -22,6 +22,24 @@ public final class LineBuffer {
 
   private byte[] buf;
   private int len;
+  private Growth growth;
+
+  /**
+   * Told before the array grows, so a memory budget can refuse the growth (by throwing) before
+   * the allocation rather than the JVM running out of heap.
+   */
+  public interface Growth {
+    /** The array is about to grow from {@code from} to {@code to} bytes; throw to refuse. */
+    void growing(long from, long to);
+
+    /** The old array of {@code bytes} is no longer referenced. */
+    void released(long bytes);
+  }
+
+  /** Sets (or with null clears) the growth observer. */
+  public void track(Growth g) {
+    this.growth = g;
+  }
 
   public LineBuffer(int initialCapacity) {
     buf = new byte[Math.max(64, initialCapacity)];
@@ -61,7 +79,14 @@ public final class LineBuffer {
       if (want > Integer.MAX_VALUE - 16) {
         throw new IllegalStateException("line protocol buffer over 2 GiB");
       }
+      if (growth != null) {
+        growth.growing(buf.length, want);
+      }
+      int old = buf.length;
       buf = Arrays.copyOf(buf, (int) want);
+      if (growth != null) {
+        growth.released(old);
+      }
     }
   }
 

@@ -32,6 +32,9 @@ public final class QueryStream {
   private final Promise<Void> done = Promise.promise();
   private HttpClientRequest request;
   private boolean cancelled;
+  private volatile boolean responded;
+  private volatile boolean paused;
+  private volatile long lastData = System.nanoTime();
 
   private QueryStream(InfluxClient client, ChunkedQueryReader reader, WriteStream<?> flow) {
     this.client = client;
@@ -49,6 +52,23 @@ public final class QueryStream {
             .setIdleTimeout(client.config().timeout().toMillis())
             .setHeaders(headers(client, msgpack));
     Buffer body = Buffer.buffer("q=" + URLEncoder.encode(influxql, StandardCharsets.UTF_8));
+    // storage.influxdb.timeout without a byte from InfluxDB while promgate is not holding the answer
+    // back fails the query: InfluxDB sends its headers at once and may then work for minutes on a
+    // statement with thousands of conditions (the request's idle timeout ends with the headers).
+    // InfluxDB keeps running it; limits.QueryReaper kills it there.
+    long timeoutMs = client.config().timeout().toMillis();
+    client.vertx().setPeriodic(Math.max(100, timeoutMs / 4), id -> {
+      if (s.done.future().isComplete()) {
+        client.vertx().cancelTimer(id);
+      } else if (!s.paused && System.nanoTime() - s.lastData > timeoutMs * 1_000_000L) {
+        client.vertx().cancelTimer(id);
+        s.fail(new StorageException(StorageException.Kind.UNAVAILABLE,
+            "InfluxDB did not answer within " + timeoutMs + "ms"));
+        if (s.request != null) {
+          s.request.reset();
+        }
+      }
+    });
     http.request(options).onComplete(ar -> {
       if (ar.failed()) {
         s.fail(client.unreachable(ar.cause()));
@@ -97,6 +117,7 @@ public final class QueryStream {
   }
 
   private void receive(HttpClientResponse resp) {
+    responded = true;
     if (cancelled) {
       request.reset();
       return;
@@ -116,6 +137,7 @@ public final class QueryStream {
     }
     reader.contentType(contentType);
     resp.handler(b -> {
+      lastData = System.nanoTime();
       if (done.future().isComplete()) {
         return;
       }
@@ -128,8 +150,11 @@ public final class QueryStream {
       }
       if (flow != null && flow.writeQueueFull()) {
         resp.pause();
+        paused = true;
         flow.drainHandler(v -> {
           if (!done.future().isComplete()) {
+            paused = false;
+            lastData = System.nanoTime();
             resp.resume();
           }
         });

@@ -35,7 +35,7 @@ public final class WriteBatcher {
   private int inFlight;
   private final Future<?> ready;
 
-  private record Pending(byte[] data, int length, Promise<Void> promise) {}
+  private record Pending(byte[] data, int offset, int length, Promise<Void> promise) {}
 
   public WriteBatcher(InfluxClient client, Metrics.Influx metrics) {
     this(client, metrics, Future.succeededFuture());
@@ -70,14 +70,58 @@ public final class WriteBatcher {
     if (!ready.isComplete()) {
       return ready.transform(x -> submit(data, length));
     }
-    Promise<Void> promise = Promise.promise();
     if (length == 0) {
-      promise.complete();
-      return promise.future();
+      return Future.succeededFuture();
     }
+    if (length <= maxBatchBytes) {
+      return enqueue(data, 0, length);
+    }
+    // More line protocol than one InfluxDB write may carry (InfluxDB refuses bodies over its
+    // max-body-size with 413): written in parts at line boundaries, acknowledged when every part
+    // is. A part that fails fails the request; the sender's retry rewrites every part, which is
+    // harmless because points are idempotent.
+    List<Future<Void>> parts = new ArrayList<>();
+    for (int[] part : split(data, length, maxBatchBytes)) {
+      parts.add(enqueue(data, part[0], part[1]));
+    }
+    return Future.all(parts).mapEmpty();
+  }
+
+  /** [offset, length] of consecutive parts of whole lines, each at most {@code max} bytes unless one line is longer. */
+  static List<int[]> split(byte[] data, int length, long max) {
+    List<int[]> parts = new ArrayList<>();
+    int from = 0;
+    while (from < length) {
+      int to;
+      if (length - from <= max) {
+        to = length;
+      } else {
+        int limit = (int) Math.min(length, from + max);
+        to = -1;
+        for (int i = limit - 1; i >= from; i--) {
+          if (data[i] == '\n') {
+            to = i + 1;
+            break;
+          }
+        }
+        if (to < 0) { // one line longer than max: send it alone, InfluxDB decides
+          to = limit;
+          while (to < length && data[to - 1] != '\n') {
+            to++;
+          }
+        }
+      }
+      parts.add(new int[] {from, to - from});
+      from = to;
+    }
+    return parts;
+  }
+
+  private Future<Void> enqueue(byte[] data, int offset, int length) {
+    Promise<Void> promise = Promise.promise();
     List<Pending> batch = null;
     synchronized (this) {
-      queue.add(new Pending(data, length, promise));
+      queue.add(new Pending(data, offset, length, promise));
       if (inFlight < maxConcurrent) {
         batch = takeBatch();
       }
@@ -141,7 +185,7 @@ public final class WriteBatcher {
   /** Re-sends each request of a rejected batch alone, so one bad request cannot fail the others. */
   private void isolate(List<Pending> batch) {
     for (Pending p : batch) {
-      client.write(Buffer.buffer(Unpooled.wrappedBuffer(p.data, 0, p.length))).onComplete(ar -> {
+      client.write(Buffer.buffer(Unpooled.wrappedBuffer(p.data, p.offset, p.length))).onComplete(ar -> {
         if (ar.succeeded()) {
           metrics.writesOk.increment();
           p.promise.complete();
@@ -172,12 +216,12 @@ public final class WriteBatcher {
   private static Buffer concat(List<Pending> batch) {
     if (batch.size() == 1) {
       Pending p = batch.get(0);
-      return Buffer.buffer(Unpooled.wrappedBuffer(p.data, 0, p.length));
+      return Buffer.buffer(Unpooled.wrappedBuffer(p.data, p.offset, p.length));
     }
     ByteBuf[] parts = new ByteBuf[batch.size()];
     for (int i = 0; i < parts.length; i++) {
       Pending p = batch.get(i);
-      parts[i] = Unpooled.wrappedBuffer(p.data, 0, p.length);
+      parts[i] = Unpooled.wrappedBuffer(p.data, p.offset, p.length);
     }
     return Buffer.buffer(Unpooled.wrappedBuffer(parts.length, parts));
   }

@@ -372,7 +372,8 @@ public final class Metrics {
     RemoteRead(MeterRegistry r) {
       requests = new ByCode(r, "promgate.remote_read.requests", "Remote-read requests answered, by HTTP status code.",
           200, 400, 413, 503);
-      for (String limit : new String[] {"samples", "series", "response_size", "concurrency"}) {
+      for (String limit : new String[] {"samples", "series", "response_size", "concurrency", "queries", "matchers",
+          "write_timeout"}) {
         limitHits.put(
             limit,
             Counter.builder("promgate.remote_read.limit_hits")

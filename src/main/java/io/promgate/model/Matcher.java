@@ -70,6 +70,11 @@ public final class Matcher {
     Objects.requireNonNull(value, "value");
     Pattern p = null;
     if (type.isRegex()) {
+      if (io.promgate.limits.RegexNesting.tooDeep(value)) {
+        // RE2/J would recurse once per level and overflow the stack; Go refuses past 1,000
+        throw new IllegalArgumentException("invalid regular expression in matcher for label \"" + name
+            + "\": " + io.promgate.limits.RegexNesting.MESSAGE);
+      }
       try {
         p = Pattern.compile("^(?:" + value + ")$");
       } catch (PatternSyntaxException e) {

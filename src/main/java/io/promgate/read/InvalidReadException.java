@@ -15,7 +15,9 @@ final class InvalidReadException extends RuntimeException {
     TOO_MANY_SAMPLES(400),
     TOO_MANY_SERIES(400),
     RESPONSE_TOO_LARGE(400),
-    INVALID_TENANT(400);
+    INVALID_TENANT(400),
+    TOO_MANY_QUERIES(400),
+    TOO_MANY_MATCHERS(400);
 
     final int status;
 

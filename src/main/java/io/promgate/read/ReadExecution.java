@@ -58,6 +58,7 @@ final class ReadExecution {
   private boolean cancelled;
   long samples;
   long series;
+  private long total; // samples the counted queries select, against max_samples_per_request
 
   ReadExecution(
       Request request, RemoteReadConfig limits, Map<String, String> external, InfluxClient influx, Metrics.RemoteRead metrics) {
@@ -70,13 +71,16 @@ final class ReadExecution {
 
   /** Phase 1 for every query; fails with an {@link InvalidReadException} at a limit. */
   Future<Void> count() {
-    Future<Void> f = Future.succeededFuture();
-    for (ReadQuery q : request.queries()) {
-      f = f.compose(v -> index(q)).map(idx -> {
-        indexes.add(idx);
-        return null;
-      });
-    }
+    List<ReadQuery> queries = request.queries();
+    Future<Void> f = Sequence.run(queries.size(), i -> index(queries.get(i)).map(idx -> {
+      indexes.add(idx);
+      total += idx.totalSamples;
+      if (total > limits.maxSamplesPerRequest()) {
+        throw new InvalidReadException(Reason.TOO_MANY_SAMPLES, "the request selects more than "
+            + limits.maxSamplesPerRequest() + " samples (remote_read.max_samples_per_request)");
+      }
+      return null;
+    }));
     return f.map(v -> {
       if (request.type() == ResponseType.SAMPLES) {
         long size = SamplesEncoder.totalSize(samplesPlans());
@@ -99,10 +103,7 @@ final class ReadExecution {
         request.type() == ResponseType.SAMPLES
             ? new SamplesEncoder(output, samplesPlans())
             : new ChunkedEncoder(output, limits.maxBytesInFrame());
-    Future<Void> f = Future.succeededFuture();
-    for (QueryIndex idx : indexes) {
-      f = f.compose(v -> streamQuery(idx, encoder));
-    }
+    Future<Void> f = Sequence.run(indexes.size(), i -> streamQuery(indexes.get(i), encoder));
     return f.map(v -> {
       encoder.finish();
       output.end();
@@ -270,12 +271,11 @@ final class ReadExecution {
       });
     }
     List<int[]> groups = plan(idx);
-    Future<Void> f = Future.succeededFuture();
-    for (int g = 0; g < groups.size(); g++) {
+    Future<Void> f = Sequence.run(groups.size(), g -> {
       int group = g;
       int from = groups.get(g)[0];
       int to = groups.get(g)[1];
-      f = f.compose(v -> {
+      {
         long cap = 2L * limits.sortBufferSamples() + 100_000;
         SeriesStreamer s = SeriesStreamer.inLabelOrder(idx, encoder, external, group, from, to, cap);
         Future<Void> read;
@@ -291,8 +291,8 @@ final class ReadExecution {
           metrics.sortBufferedSamples.increment(s.buffered);
           return null;
         });
-      });
-    }
+      }
+    });
     return f.map(v -> {
       encoder.endQuery();
       return null;

@@ -77,7 +77,14 @@ public final class ReadHandler implements Handler<RoutingContext> {
       }
       body.appendBuffer(chunk);
     });
-    req.exceptionHandler(t -> refused[0] = true);
+    req.exceptionHandler(t -> {
+      if (!refused[0]) {
+        refused[0] = true;
+        if (io.promgate.limits.MalformedBody.answer(rc, t)) {
+          metrics.answered(400);
+        }
+      }
+    });
     req.endHandler(v -> {
       if (refused[0]) {
         return;
@@ -96,7 +103,8 @@ public final class ReadHandler implements Handler<RoutingContext> {
         ByteBuf bb = body.getByteBuf();
         byte[] raw = bb.hasArray() ? bb.array() : body.getBytes();
         int off = bb.hasArray() ? bb.arrayOffset() + bb.readerIndex() : 0;
-        request = ReadRequestDecoder.decode(raw, off, body.length(), limits.maxRequestBytes(), cfg.externalLabels());
+        request = ReadRequestDecoder.decode(raw, off, body.length(), limits.maxRequestBytes(), cfg.externalLabels(),
+            limits.maxQueriesPerRequest(), limits.maxMatchersPerQuery());
       } catch (InvalidReadException e) {
         fail(rc, start, e);
         return;
@@ -155,10 +163,24 @@ public final class ReadHandler implements Handler<RoutingContext> {
   private void execute(RoutingContext rc, long start, PromgateConfig cfg, ReadRequestDecoder.Request request,
       InfluxClient client) {
     metrics.inFlight.incrementAndGet();
-    ReadExecution exec = new ReadExecution(request, cfg.remoteRead(), cfg.externalLabels(), client, metrics);
+    boolean[] finished = {false};
+    ReadExecution exec;
+    io.vertx.core.Future<Void> counted;
+    try {
+      exec = new ReadExecution(request, cfg.remoteRead(), cfg.externalLabels(), client, metrics);
+      counted = exec.count();
+    } catch (RuntimeException | StackOverflowError | OutOfMemoryError e) {
+      // Never keep the slot of a request that blew up before its futures existed.
+      metrics.inFlight.decrementAndGet();
+      release();
+      LOG.errorf(e, "remote read failed");
+      fail(rc, start, e instanceof RuntimeException ? e : new IllegalStateException(e.toString()));
+      return;
+    }
     HttpServerResponse resp = rc.response();
     resp.closeHandler(v -> exec.cancel());
-    exec.count()
+    long watchdog = watchWrites(rc, cfg.remoteRead().writeTimeout().toMillis(), exec::cancel);
+    counted
         .compose(v -> {
           resp.setStatusCode(200).setChunked(true).putHeader("Content-Type", request.type().contentType);
           if (request.type().contentEncoding != null) {
@@ -167,6 +189,11 @@ public final class ReadHandler implements Handler<RoutingContext> {
           return exec.stream(resp);
         })
         .onComplete(ar -> {
+          if (finished[0]) {
+            return;
+          }
+          finished[0] = true;
+          rc.vertx().cancelTimer(watchdog);
           metrics.inFlight.decrementAndGet();
           release();
           if (ar.succeeded()) {
@@ -178,6 +205,48 @@ public final class ReadHandler implements Handler<RoutingContext> {
             fail(rc, start, ar.cause());
           }
         });
+  }
+
+  /**
+   * remote_read.write_timeout: a client that stops reading its answer fills its socket and then
+   * promgate's write queue; once no byte has left for that long while the queue is full, the
+   * connection is closed, which cancels the read (a storage-service read is drained, not cut) and
+   * frees the slot. Time spent waiting for InfluxDB does not count: the queue is not full then.
+   */
+  private long watchWrites(RoutingContext rc, long timeoutMs, Runnable onStall) {
+    HttpServerResponse resp = rc.response();
+    long period = Math.max(50, timeoutMs / 4);
+    long[] lastBytes = {-1};
+    long[] stalledSince = {0};
+    return rc.vertx().setPeriodic(period, id -> {
+      if (resp.closed() || resp.ended()) {
+        rc.vertx().cancelTimer(id);
+        return;
+      }
+      long written = resp.bytesWritten();
+      long now = System.nanoTime();
+      if (resp.writeQueueFull() && written == lastBytes[0]) {
+        if (stalledSince[0] == 0) {
+          stalledSince[0] = now;
+        } else if (now - stalledSince[0] >= TimeUnit.MILLISECONDS.toNanos(timeoutMs)) {
+          rc.vertx().cancelTimer(id);
+          metrics.limitHit("write_timeout");
+          LOG.warnf("remote-read client read nothing for %d ms (remote_read.write_timeout): closing its connection",
+              timeoutMs);
+          // Cancel the read here (a storage-service read is drained), then drop the socket: Vert.x's
+          // close and reset wait for the response in flight to be written, which never happens.
+          onStall.run();
+          if (rc.request().connection() instanceof io.vertx.core.net.impl.ConnectionBase c) {
+            c.channelHandlerContext().channel().close();
+          } else {
+            rc.request().connection().close();
+          }
+        }
+      } else {
+        stalledSince[0] = 0;
+      }
+      lastBytes[0] = written;
+    });
   }
 
   /** The only place remote-read outcomes become HTTP statuses. */
@@ -204,6 +273,10 @@ public final class ReadHandler implements Handler<RoutingContext> {
         metrics.limitHit("series");
       } else if (e.reason() == Reason.RESPONSE_TOO_LARGE) {
         metrics.limitHit("response_size");
+      } else if (e.reason() == Reason.TOO_MANY_QUERIES) {
+        metrics.limitHit("queries");
+      } else if (e.reason() == Reason.TOO_MANY_MATCHERS) {
+        metrics.limitHit("matchers");
       }
     } else if (error instanceof StorageException e && e.kind() == StorageException.Kind.REJECTED) {
       status = 400;

@@ -35,6 +35,12 @@ final class ReadRequestDecoder {
    * @throws InvalidReadException when the body is not a valid request
    */
   static Request decode(byte[] body, int off, int len, long maxBytes, Map<String, String> externalLabels) {
+    return decode(body, off, len, maxBytes, externalLabels, Integer.MAX_VALUE, Integer.MAX_VALUE);
+  }
+
+  /** As above, refusing more than {@code maxQueries} queries or {@code maxMatchers} matchers in one query. */
+  static Request decode(byte[] body, int off, int len, long maxBytes, Map<String, String> externalLabels,
+      int maxQueries, int maxMatchers) {
     byte[] pb;
     try {
       pb = new byte[SnappyBlock.declaredLength(body, off, len, maxBytes)];
@@ -55,9 +61,18 @@ final class ReadRequestDecoder {
       throw new InvalidReadException(Reason.CORRUPT_REQUEST, "corrupt protobuf ReadRequest: " + oneLine(e.getMessage()));
     }
     ResponseType type = ResponseType.negotiate(req.getAcceptedResponseTypesValueList());
+    if (req.getQueriesCount() > maxQueries) {
+      throw new InvalidReadException(Reason.TOO_MANY_QUERIES, "the request has " + req.getQueriesCount()
+          + " queries, more than " + maxQueries + " (remote_read.max_queries_per_request)");
+    }
     List<ReadQuery> queries = new ArrayList<>(req.getQueriesCount());
     for (int i = 0; i < req.getQueriesCount(); i++) {
-      queries.add(query(i, req.getQueries(i), externalLabels));
+      Remote.Query q = req.getQueries(i);
+      if (q.getMatchersCount() > maxMatchers) {
+        throw new InvalidReadException(Reason.TOO_MANY_MATCHERS, "query " + i + " has " + q.getMatchersCount()
+            + " matchers, more than " + maxMatchers + " (remote_read.max_matchers_per_query)");
+      }
+      queries.add(query(i, q, externalLabels));
     }
     return new Request(List.copyOf(queries), type);
   }

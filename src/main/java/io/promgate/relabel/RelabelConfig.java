@@ -129,7 +129,10 @@ public final class RelabelConfig {
     }
 
     Pattern pattern = DEFAULT_PATTERN;
-    if (!regex.equals(DEFAULT_REGEX)) {
+    if (io.promgate.limits.RegexNesting.tooDeep(regex)) {
+      // Refused before RE2/J's recursive compiler sees it (Go's words; Prometheus refuses it too).
+      errors.add(keyPath + ".regex: error parsing regexp: " + io.promgate.limits.RegexNesting.MESSAGE);
+    } else if (!regex.equals(DEFAULT_REGEX)) {
       try {
         pattern = anchored(regex);
       } catch (PatternSyntaxException ex) {

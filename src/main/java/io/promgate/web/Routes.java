@@ -48,8 +48,8 @@ public class Routes {
       }
     });
 
-    WriteHandler write =
-        new WriteHandler(gateway::config, gateway::batcher, gateway.metrics().remoteWrite, gateway.haTracker());
+    WriteHandler write = new WriteHandler(gateway::config, gateway::batcher, gateway.metrics().remoteWrite,
+        gateway.memoryBudget(), gateway.haTracker());
     router.route(HttpMethod.POST, WRITE).handler(write);
     router.route(WRITE).handler(rc -> methodNotAllowed(rc, "POST"));
     ReadHandler read = new ReadHandler(gateway::config, gateway::reader, gateway.metrics().remoteRead);

@@ -20,7 +20,9 @@ public final class InvalidWriteException extends RuntimeException {
     UNSUPPORTED_ENCODING(415),
     UNSUPPORTED_CONTENT_TYPE(415),
     INVALID_TENANT(400),
-    HA_ELECTION(503);
+    HA_ELECTION(503),
+    BODY_TIMEOUT(408),
+    MEMORY_BUDGET(503);
 
     final int status;
 

@@ -7,6 +7,8 @@ import io.promgate.influx.LineBuffer;
 import io.promgate.influx.LineBufferPool;
 import io.promgate.influx.StorageException;
 import io.promgate.influx.WriteBatcher;
+import io.promgate.limits.MalformedBody;
+import io.promgate.limits.MemoryBudget;
 import io.promgate.metrics.Metrics;
 import io.promgate.write.InvalidWriteException.Reason;
 import io.vertx.core.AsyncResult;
@@ -69,29 +71,56 @@ public final class WriteHandler implements Handler<RoutingContext> {
   private static final ThreadLocal<RemoteWriteDecoder> DECODER = ThreadLocal.withInitial(RemoteWriteDecoder::new);
   // Decompression happens synchronously on the event-loop thread, so one scratch array per thread
   // serves every request; requests above the cap decompress into a one-off array instead.
-  private static final int MAX_SCRATCH = 16 << 20;
+  // Kept small: each event-loop thread keeps its scratch array for good, outside the memory budget.
+  private static final int MAX_SCRATCH = 4 << 20;
   private static final ThreadLocal<byte[][]> SCRATCH = ThreadLocal.withInitial(() -> new byte[][] {new byte[64 << 10]});
-  private final LineBufferPool buffers = new LineBufferPool(64, 64 << 20);
+  // Pooled buffers are kept outside the memory budget: at most 32 of at most 1 MiB (a Prometheus-sized
+  // request's line protocol is ~0.5 MiB); bigger ones are left to the GC.
+  private final LineBufferPool buffers = new LineBufferPool(32, 1 << 20);
   private final MetadataLines metadata = new MetadataLines();
 
   private final Supplier<PromgateConfig> config;
   private final java.util.function.Function<String, WriteBatcher> storage;
   private final Metrics.RemoteWrite metrics;
-  private final io.promgate.ha.HaTracker haTracker; // null: no HA tracker (tests)
+  private final MemoryBudget budget;
+  private final io.promgate.ha.HaTracker haTracker;
 
-  /** {@code storage} maps a database name to the batcher writing there (tenancy). */
+  /**
+   * {@code storage} maps a database name to the batcher writing there (tenancy); {@code haTracker}
+   * deduplicates HA pairs when remote_write.ha_tracker.enabled.
+   */
   public WriteHandler(Supplier<PromgateConfig> config, java.util.function.Function<String, WriteBatcher> storage,
-      Metrics.RemoteWrite metrics) {
-    this(config, storage, metrics, null);
-  }
-
-  /** With {@code haTracker} deduplicating HA pairs when remote_write.ha_tracker.enabled. */
-  public WriteHandler(Supplier<PromgateConfig> config, java.util.function.Function<String, WriteBatcher> storage,
-      Metrics.RemoteWrite metrics, io.promgate.ha.HaTracker haTracker) {
+      Metrics.RemoteWrite metrics, MemoryBudget budget, io.promgate.ha.HaTracker haTracker) {
     this.config = config;
     this.storage = storage;
     this.metrics = metrics;
+    this.budget = budget;
     this.haTracker = haTracker;
+  }
+
+  /**
+   * What one request holds, given back once whatever way it ends: its bytes of the memory budget
+   * and, from the moment its body has fully arrived, its {@code max_inflight_requests} slot.
+   */
+  private final class Held {
+    final MemoryBudget.Ticket ticket = budget.ticket();
+    boolean slot;
+    long timer = -1;
+
+    void finish() {
+      ticket.close();
+      if (slot) {
+        slot = false;
+        metrics.inFlight.decrementAndGet();
+      }
+      if (timer >= 0) {
+        Vertx v = Vertx.currentContext() == null ? null : Vertx.currentContext().owner();
+        if (v != null) {
+          v.cancelTimer(timer);
+        }
+        timer = -1;
+      }
+    }
   }
 
   @Override
@@ -99,45 +128,80 @@ public final class WriteHandler implements Handler<RoutingContext> {
     PromgateConfig cfg = config.get();
     RemoteWriteConfig limits = cfg.remoteWrite();
     HttpServerRequest req = rc.request();
-    if (metrics.inFlight.incrementAndGet() > limits.maxInflightRequests()) {
-      metrics.inFlight.decrementAndGet();
-      metrics.overloaded.increment();
-      reply(rc, 503, limits, "too many concurrent remote-write requests (remote_write.max_inflight_requests="
-          + limits.maxInflightRequests() + "), retry later");
-      return;
-    }
     long start = System.nanoTime();
+    Held held = new Held();
     Protocol protocol;
     String database;
     try {
       protocol = checkHeaders(req, limits);
       database = tenantDatabase(cfg, req);
     } catch (InvalidWriteException e) {
-      answer(rc, Protocol.V1, limits, start, null, e);
+      answer(rc, Protocol.V1, limits, start, null, e, held);
       return;
     }
     String cl = req.getHeader("Content-Length");
     int initial = 64 * 1024;
     if (cl != null) {
       try {
-        initial = (int) Math.min(Long.parseLong(cl), limits.maxBodyBytes());
+        // Not more up front: a body that trickles in must not hold memory it has not sent.
+        initial = (int) Math.min(Math.min(Long.parseLong(cl), limits.maxBodyBytes()), initial);
       } catch (NumberFormatException ignored) {
         // Vert.x rejects malformed Content-Length before we get here; keep the default
       }
     }
+    initial = Math.max(initial, 16);
+    try {
+      held.ticket.reserve(initial);
+    } catch (MemoryBudget.Exhausted e) {
+      overBudget(rc, protocol, limits, start, held, e);
+      return;
+    }
     // In a holder that is emptied once decoded: the request keeps these handlers (and so the
     // body) until it is answered, which for a stored write is after InfluxDB's acknowledgement.
-    Buffer[] body = {Buffer.buffer(Math.max(initial, 16))};
+    Buffer[] body = {Buffer.buffer(initial)};
+    long[] capacity = {initial};
     boolean[] refused = {false};
+    // A body that has not fully arrived holds no in-flight slot and only the bytes it sent; the
+    // body timeout ends one that never finishes (slow-body attacks, stuck senders).
+    Vertx vertx = rc.vertx();
+    held.timer = vertx.setTimer(limits.bodyTimeout().toMillis(), t -> {
+      held.timer = -1;
+      if (!refused[0]) {
+        refused[0] = true;
+        body[0] = null;
+        rc.response().putHeader("Connection", "close");
+        answer(rc, protocol, limits, start, null, new InvalidWriteException(Reason.BODY_TIMEOUT,
+            "request body not received within " + limits.bodyTimeout().toMillis() + "ms (remote_write.body_timeout)"),
+            held);
+      }
+    });
     req.handler(chunk -> {
       if (refused[0]) {
         return;
       }
-      if ((long) body[0].length() + chunk.length() > limits.maxBodyBytes()) {
+      long need = (long) body[0].length() + chunk.length();
+      if (need > limits.maxBodyBytes()) {
         refused[0] = true;
         body[0] = null;
-        answer(rc, protocol, limits, start, null, tooLarge(limits));
+        answer(rc, protocol, limits, start, null, tooLarge(limits), held);
         return;
+      }
+      if (need > capacity[0]) {
+        long grown = Math.max(need, Math.min(2 * capacity[0], limits.maxBodyBytes()));
+        try {
+          held.ticket.reserve(grown);
+        } catch (MemoryBudget.Exhausted e) {
+          refused[0] = true;
+          body[0] = null;
+          rc.response().putHeader("Connection", "close"); // the rest of the body is not read
+          overBudget(rc, protocol, limits, start, held, e);
+          return;
+        }
+        Buffer bigger = Buffer.buffer((int) grown);
+        bigger.appendBuffer(body[0]);
+        body[0] = bigger;
+        held.ticket.release(capacity[0]);
+        capacity[0] = grown;
       }
       body[0].appendBuffer(chunk);
     });
@@ -145,8 +209,11 @@ public final class WriteHandler implements Handler<RoutingContext> {
       if (!refused[0]) {
         refused[0] = true;
         body[0] = null;
-        metrics.inFlight.decrementAndGet();
+        held.finish();
         LOG.debugf("remote-write request body failed: %s", t);
+        if (MalformedBody.answer(rc, t)) {
+          metrics.answered(400);
+        }
       }
     });
     req.endHandler(v -> {
@@ -154,14 +221,40 @@ public final class WriteHandler implements Handler<RoutingContext> {
         refused[0] = true;
         Buffer received = body[0];
         body[0] = null;
-        process(rc, protocol, database, limits, received, start);
+        if (held.timer >= 0) {
+          vertx.cancelTimer(held.timer);
+          held.timer = -1;
+        }
+        if (metrics.inFlight.incrementAndGet() > limits.maxInflightRequests()) {
+          metrics.inFlight.decrementAndGet();
+          metrics.overloaded.increment();
+          held.finish();
+          reply(rc, 503, limits, "too many concurrent remote-write requests (remote_write.max_inflight_requests="
+              + limits.maxInflightRequests() + "), retry later");
+          return;
+        }
+        held.slot = true;
+        try {
+          process(rc, protocol, database, limits, received, start, held, capacity[0]);
+        } catch (MemoryBudget.Exhausted e) {
+          overBudget(rc, protocol, limits, start, held, e);
+        } catch (RuntimeException | OutOfMemoryError | StackOverflowError e) {
+          // Never leave a request without an answer or its slot and bytes taken.
+          LOG.errorf(e, "remote write failed unexpectedly");
+          answer(rc, protocol, limits, start, null, e, held);
+        }
       }
     });
     req.resume();
   }
 
+  private void overBudget(RoutingContext rc, Protocol protocol, RemoteWriteConfig limits, long start, Held held,
+      MemoryBudget.Exhausted e) {
+    answer(rc, protocol, limits, start, null, new InvalidWriteException(Reason.MEMORY_BUDGET, e.getMessage()), held);
+  }
+
   private void process(RoutingContext rc, Protocol protocol, String database, RemoteWriteConfig limits, Buffer body,
-      long start) {
+      long start, Held held, long bodyCapacity) {
     WriteStats stats = new WriteStats();
     LineBuffer lines;
     try {
@@ -179,10 +272,15 @@ public final class WriteHandler implements Handler<RoutingContext> {
       int n = SnappyBlock.declaredLength(raw, off, len, limits.maxDecompressedBytes());
       byte[][] scratch = SCRATCH.get();
       byte[] pb = scratch[0];
+      long oneOff = 0;
       if (pb.length < n) {
+        held.ticket.reserve(n); // Exhausted → 503 before allocating
         pb = new byte[n];
         if (n <= MAX_SCRATCH) {
           scratch[0] = pb;
+          held.ticket.release(n); // kept by the thread from now on: headroom, not this request's
+        } else {
+          oneOff = n;
         }
       }
       SnappyBlock.decompressInto(raw, off, len, pb);
@@ -197,6 +295,24 @@ public final class WriteHandler implements Handler<RoutingContext> {
           haTracker != null && limits.haTracker().enabled() ? haTracker.batch().database(database) : null;
       decoder.ha(ha, limits.haTracker());
       try {
+        held.ticket.reserve(lines.array().length);
+      } catch (MemoryBudget.Exhausted e) {
+        buffers.release(lines);
+        throw e;
+      }
+      MemoryBudget.Ticket ticket = held.ticket;
+      lines.track(new LineBuffer.Growth() {
+        @Override
+        public void growing(long from, long to) {
+          ticket.reserve(to);
+        }
+
+        @Override
+        public void released(long bytes) {
+          ticket.release(bytes);
+        }
+      });
+      try {
         long now = System.currentTimeMillis();
         if (protocol == Protocol.V2) {
           decoder.decodeV2(pb, 0, n, limits, lines, stats, metadata, now);
@@ -206,7 +322,8 @@ public final class WriteHandler implements Handler<RoutingContext> {
         if (stats.haRetry) {
           throw new InvalidWriteException(Reason.HA_ELECTION, ha.retryReason());
         }
-      } catch (InvalidWriteException e) {
+      } catch (RuntimeException | Error e) {
+        lines.track(null);
         buffers.release(lines);
         throw e;
       } finally {
@@ -214,10 +331,13 @@ public final class WriteHandler implements Handler<RoutingContext> {
           ha.finish();
         }
       }
+      // The body and a one-off decompression array are garbage from here on.
+      held.ticket.release(bodyCapacity + oneOff);
     } catch (InvalidWriteException e) {
-      answer(rc, protocol, limits, start, null, e);
+      answer(rc, protocol, limits, start, null, e, held);
       return;
     }
+    lines.track(null);
     metrics.samplesReceived.increment(stats.samples + stats.droppedByRelabel + stats.haDeduplicated);
     metrics.droppedByRelabel.increment(stats.droppedByRelabel);
     metrics.nonFiniteSamples.increment(stats.nonFiniteSamples);
@@ -230,38 +350,38 @@ public final class WriteHandler implements Handler<RoutingContext> {
       batcher = storage.apply(database);
     } catch (IllegalStateException e) {
       buffers.release(lines);
-      answer(rc, protocol, limits, start, stats, new InvalidWriteException(Reason.INVALID_TENANT, e.getMessage()));
+      answer(rc, protocol, limits, start, stats, new InvalidWriteException(Reason.INVALID_TENANT, e.getMessage()), held);
       return;
     } catch (StorageException e) {
       buffers.release(lines); // e.g. tenancy.max_tenants reached: 503 + Retry-After
-      answer(rc, protocol, limits, start, stats, e);
+      answer(rc, protocol, limits, start, stats, e, held);
       return;
     }
     batcher.submit(lines.array(), lines.length()).onComplete(ar -> {
       buffers.release(submitted);
       if (ctx == null || ctx == Vertx.currentContext()) {
-        stored(rc, protocol, limits, start, stats, ar);
+        stored(rc, protocol, limits, start, stats, ar, held);
       } else {
-        ctx.runOnContext(x -> stored(rc, protocol, limits, start, stats, ar));
+        ctx.runOnContext(x -> stored(rc, protocol, limits, start, stats, ar, held));
       }
     });
   }
 
   private void stored(RoutingContext rc, Protocol protocol, RemoteWriteConfig limits, long start, WriteStats stats,
-      AsyncResult<Void> ar) {
+      AsyncResult<Void> ar, Held held) {
     if (ar.succeeded()) {
       metrics.samplesStored.increment(stats.samples);
       if (!stats.metadataKeys.isEmpty()) {
         metadata.confirm(stats.metadataKeys, System.currentTimeMillis());
       }
-      answer(rc, protocol, limits, start, stats, null);
+      answer(rc, protocol, limits, start, stats, null, held);
     } else {
       if (ar.cause() instanceof StorageException se && se.kind() == StorageException.Kind.REJECTED) {
         metrics.samplesRejectedByStorage.increment(stats.samples);
       } else {
         metrics.samplesUnavailableStorage.increment(stats.samples);
       }
-      answer(rc, protocol, limits, start, stats, ar.cause());
+      answer(rc, protocol, limits, start, stats, ar.cause(), held);
     }
   }
 
@@ -271,8 +391,8 @@ public final class WriteHandler implements Handler<RoutingContext> {
    * without them as a failure); histograms and exemplars are not stored, so they report 0.
    */
   private void answer(RoutingContext rc, Protocol protocol, RemoteWriteConfig limits, long start, WriteStats stats,
-      Throwable error) {
-    metrics.inFlight.decrementAndGet();
+      Throwable error, Held held) {
+    held.finish();
     metrics.duration.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
     HttpServerResponse resp = rc.response();
     if (!resp.ended()) {
@@ -296,8 +416,10 @@ public final class WriteHandler implements Handler<RoutingContext> {
       reply(rc, e.status(), limits, e.getMessage());
     } else if (error instanceof StorageException e && e.kind() == StorageException.Kind.REJECTED) {
       reply(rc, 400, limits, "InfluxDB rejected the data: " + e.getMessage());
+    } else if (!(error instanceof StorageException)) {
+      reply(rc, 500, limits, "remote write failed: " + error.getClass().getSimpleName());
     } else {
-      String msg = error instanceof StorageException ? error.getMessage() : "storage error: " + error;
+      String msg = error.getMessage();
       LOG.warnf("remote write of %d samples failed, sender will retry: %s", samples, msg);
       reply(rc, 503, limits, msg);
     }
@@ -318,6 +440,12 @@ public final class WriteHandler implements Handler<RoutingContext> {
     if (status == 413) {
       // The rest of an oversize body is not worth reading; do not reuse the connection.
       resp.putHeader("Connection", "close");
+    }
+    if (!rc.request().isEnded() && "close".equalsIgnoreCase(resp.headers().get("Connection"))) {
+      // Answered before the body arrived (timeout, size, budget): Vert.x would keep the connection
+      // until the body ends, which a stalled sender never does.
+      resp.end(message.replace('\n', ' ') + "\n").onComplete(v -> rc.request().connection().close());
+      return;
     }
     resp.end(message.replace('\n', ' ') + "\n");
   }

@@ -10,7 +10,8 @@ class RemoteReadConfigTest {
   @Test
   void parse_noSection_defaults() throws ConfigException {
     RemoteReadConfig c = PromgateConfig.parse("t", "").remoteRead();
-    assertEquals(new RemoteReadConfig(4L << 20, 50_000_000, 500_000, 10, 64, 1 << 20, 10_000, 1_000_000, "msgpack", "", 0), c);
+    assertEquals(new RemoteReadConfig(4L << 20, 50_000_000, 500_000, 10, 64, 1 << 20, 10_000, 1_000_000, "msgpack", "", 0, 100, 100, 50_000_000,
+        java.time.Duration.ofMinutes(2)), c);
     assertEquals(false, c.useStorageService());
   }
 
@@ -29,7 +30,8 @@ class RemoteReadConfigTest {
           influxdb_format: json
           influxdb_storage_address: 127.0.0.1:8082
         """).remoteRead();
-    assertEquals(new RemoteReadConfig(64 << 10, 1000, 10, 2, 0, 2 << 20, 500, 0, "json", "127.0.0.1", 8082), c);
+    assertEquals(new RemoteReadConfig(64 << 10, 1000, 10, 2, 0, 2 << 20, 500, 0, "json", "127.0.0.1", 8082, 100, 100, 50_000_000,
+        java.time.Duration.ofMinutes(2)), c);
     assertEquals(true, c.useStorageService());
   }
 

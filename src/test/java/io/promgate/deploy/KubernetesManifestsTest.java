@@ -140,6 +140,27 @@ class KubernetesManifestsTest {
   }
 
   @Test
+  void deployment_terminationGracePeriod_longerThanPromgatesShutdownTimeout() throws IOException {
+    Manifest d = get("Deployment/promgate");
+    int grace = (Integer) at(d.where(), d.doc, "spec", "template", "spec", "terminationGracePeriodSeconds");
+    java.util.Properties app = new java.util.Properties();
+    try (var in = java.nio.file.Files.newInputStream(Path.of("src/main/resources/application.properties"))) {
+      app.load(in);
+    }
+    // SIGTERM: in-flight requests get quarkus.shutdown.timeout to finish; Kubernetes must not
+    // SIGKILL before that (the arguments may override it with --web.shutdown-timeout).
+    java.time.Duration shutdown = io.promgate.config.YamlTree.parseDuration(app.getProperty("quarkus.shutdown.timeout"));
+    for (Object arg : list(d.where(), container(), "args")) {
+      if (String.valueOf(arg).startsWith("--web.shutdown-timeout=")) {
+        shutdown = io.promgate.config.YamlTree.parseDuration(String.valueOf(arg).substring("--web.shutdown-timeout=".length()));
+      }
+    }
+    assertEquals(java.time.Duration.ofSeconds(25), app.getProperty("quarkus.shutdown.timeout") == null ? null
+        : io.promgate.config.YamlTree.parseDuration(app.getProperty("quarkus.shutdown.timeout")));
+    assertTrue(shutdown.toSeconds() + 2 <= grace, "shutdown " + shutdown + " vs terminationGracePeriodSeconds " + grace);
+  }
+
+  @Test
   void deployment_resources_requestsAndLimits() {
     Manifest d = get("Deployment/promgate");
     for (String kind : List.of("requests", "limits")) {

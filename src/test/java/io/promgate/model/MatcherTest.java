@@ -47,4 +47,16 @@ class MatcherTest {
     var e = assertThrows(IllegalArgumentException.class, () -> Matcher.of(Matcher.Type.RE, "job", "(a"));
     assertEquals("invalid regular expression \"(a\" in matcher for label \"job\": missing closing )", e.getMessage());
   }
+
+  @org.junit.jupiter.api.Test
+  void of_regexNestedPastGoLimit_refusedBeforeCompiling() {
+    String deep = "(".repeat(1001) + "a" + ")".repeat(1001);
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Matcher.of(Matcher.Type.RE, "l", deep));
+    assertEquals("invalid regular expression in matcher for label \"l\": expression nests too deeply", e.getMessage());
+    String ok = "(".repeat(1000) + "a" + ")".repeat(1000);
+    assertEquals(true, Matcher.of(Matcher.Type.NRE, "l", ok).matches("b"));
+    // parentheses inside a class or escaped do not nest
+    assertEquals(true, Matcher.of(Matcher.Type.RE, "l", "[(]".repeat(2000)).matches("(".repeat(2000)));
+    assertEquals(true, Matcher.of(Matcher.Type.RE, "l", "\\(".repeat(2000)).matches("(".repeat(2000)));
+  }
 }

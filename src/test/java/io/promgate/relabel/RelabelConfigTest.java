@@ -301,4 +301,22 @@ class RelabelConfigTest {
     assertEquals(List.of(expected), errors);
     assertNull(c);
   }
+
+  @Test
+  void fromYaml_regexNested5000Deep_errorExpressionNestsTooDeeply() {
+    List<String> errors = new ArrayList<>();
+
+    RelabelConfig.fromYaml(Map.of("regex", "(".repeat(5000) + "a" + ")".repeat(5000), "action", "keep"), P, errors);
+
+    assertEquals(List.of(P + ".regex: error parsing regexp: expression nests too deeply"), errors);
+  }
+
+  @Test
+  void fromYaml_regexNested1000Deep_accepted() {
+    List<String> errors = new ArrayList<>();
+
+    RelabelConfig.fromYaml(Map.of("regex", "(".repeat(1000) + "a" + ")".repeat(1000), "action", "keep"), P, errors);
+
+    assertEquals(List.of(), errors);
+  }
 }

@@ -77,6 +77,67 @@ public final class PromgateProcess implements AutoCloseable {
     return new PromgateProcess(process, url, config);
   }
 
+  /**
+   * Starts promgate through {@code scripts/promgate}, the launcher operators use, so it runs with the
+   * launcher's default heap and flags ({@code JAVA_OPTS} and {@code PROMGATE_JAVA_HOME} cleared).
+   */
+  public static PromgateProcess launch(String promgateYml, String... extraFlags) {
+    if (!Files.isRegularFile(JAR)) {
+      throw new IllegalStateException(JAR + " is missing: run `./mvnw package` (or `verify`) first");
+    }
+    int port = FreePorts.next();
+    Path dir = ServerProcess.createTempDir("promgate-");
+    Path config = dir.resolve("promgate.yml");
+    try {
+      Files.writeString(config, promgateYml);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    // env -u: the launcher must see exactly what an operator's shell without overrides gives it
+    List<String> command = new ArrayList<>(List.of("env", "-u", "JAVA_OPTS", "-u", "PROMGATE_JAVA_HOME",
+        "JAVA_HOME=" + System.getProperty("java.home"),
+        Path.of("scripts", "promgate").toAbsolutePath().toString(),
+        "--config.file=" + config,
+        "--web.listen-address=127.0.0.1:" + port));
+    command.addAll(List.of(extraFlags));
+    ServerProcess process = new ServerProcess("promgate", command, dir);
+    try {
+      process.start("promgate listening", () -> process.logContains("Listening on: "), Duration.ofSeconds(60));
+    } catch (RuntimeException e) {
+      process.close();
+      throw e;
+    }
+    return new PromgateProcess(process, "http://127.0.0.1:" + port, config);
+  }
+
+  /** Sends {@code signal} (e.g. "TERM") to the JVM (the launcher execs java, so its pid is the JVM's). */
+  public void signal(String signal) {
+    try {
+      Process kill = new ProcessBuilder("kill", "-" + signal, String.valueOf(process.pid())).inheritIO().start();
+      if (kill.waitFor() != 0) {
+        throw new IllegalStateException("kill -" + signal + " failed");
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Waits for promgate to exit; its exit code, or -1 if it still runs after {@code timeout}. */
+  public int waitForExit(Duration timeout) {
+    return process.waitForExit(timeout);
+  }
+
+  public boolean isAlive() {
+    return process.isAlive();
+  }
+
+  public boolean logContains(String text) {
+    return process.logContains(text);
+  }
+
   /** Runs the packaged promgate with {@code args} to completion (e.g. a failing start); returns exit code and output. */
   public static RealPrometheus.ToolResult run(Duration timeout, String... args) {
     List<String> command = new ArrayList<>(List.of(

@@ -137,6 +137,16 @@ final class ServerProcess {
     return process != null && process.isAlive();
   }
 
+  /** Waits for the process to exit on its own; its exit code, or -1 if it is still running after {@code timeout}. */
+  int waitForExit(Duration timeout) {
+    try {
+      return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS) ? process.exitValue() : -1;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return -1;
+    }
+  }
+
   /** SIGTERM, so the server shuts down as in production; SIGKILL only if it hangs. */
   synchronized void stop() {
     if (process == null) {

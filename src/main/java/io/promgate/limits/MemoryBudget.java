@@ -1,0 +1,142 @@
+package io.promgate.limits;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
+
+/**
+ * Admission by bytes: the heap that requests may hold at once. Counting requests
+ * ({@code max_inflight_requests}) does not bound memory when requests differ in size a thousandfold,
+ * so every request reserves what it is about to allocate (its body as it arrives, its decompressed
+ * protobuf, its line protocol as it grows) and gets a 503 + Retry-After when the budget is spent,
+ * instead of the JVM running out of heap.
+ *
+ * <p>The budget is {@code remote_write.memory_budget}, or when that is 0 (the default) half of the
+ * JVM's maximum heap ({@link #derived}): the other half is headroom for what is not reserved per
+ * request (the garbage a request leaves until the next GC, Netty's buffers, pools, metrics).
+ *
+ * <p>Reservations are made through a {@link Ticket}, one per request, which remembers what it holds
+ * so that {@link Ticket#close} gives back exactly that, once, on every path.
+ */
+public final class MemoryBudget {
+  private final LongSupplier configured;
+  private final AtomicLong inUse = new AtomicLong();
+  private final Counter refusals;
+
+  /**
+   * @param configured the configured budget in bytes, 0 for the heap-derived default; read on
+   *     every reservation so a reload takes effect at once
+   */
+  public MemoryBudget(LongSupplier configured, MeterRegistry registry) {
+    this.configured = configured;
+    Gauge.builder("promgate.memory_budget_bytes", this, MemoryBudget::budget)
+        .description("Bytes of heap requests may reserve at once (remote_write.memory_budget, or half the max heap).")
+        .register(registry);
+    Gauge.builder("promgate.memory_budget_in_use_bytes", this, MemoryBudget::inUse)
+        .description("Bytes of the memory budget reserved by requests in flight.")
+        .register(registry);
+    refusals = Counter.builder("promgate.memory_budget_refusals")
+        .description("Requests answered 503 because the memory budget was spent.")
+        .register(registry);
+  }
+
+  /** Half of the JVM's maximum heap: the default budget. */
+  public static long derived(long maxHeap) {
+    return maxHeap / 2;
+  }
+
+  public long budget() {
+    long c = configured.getAsLong();
+    return c > 0 ? c : derived(Runtime.getRuntime().maxMemory());
+  }
+
+  public long inUse() {
+    return inUse.get();
+  }
+
+  public long refusals() {
+    return (long) refusals.count();
+  }
+
+  public Ticket ticket() {
+    return new Ticket();
+  }
+
+  private boolean tryReserve(long bytes) {
+    long limit = budget();
+    while (true) {
+      long used = inUse.get();
+      // One request alone may always go ahead (with nothing else in use it cannot be starved
+      // forever by a budget smaller than it); its own limits (max_decompressed_bytes, ...) bound it.
+      if (used > 0 && used + bytes > limit) {
+        refusals.increment();
+        return false;
+      }
+      if (inUse.compareAndSet(used, used + bytes)) {
+        return true;
+      }
+    }
+  }
+
+  /** Thrown by {@link Ticket#reserve} when the budget is spent; the handler answers 503. */
+  public static final class Exhausted extends RuntimeException {
+    public Exhausted(long want, long budget) {
+      super("memory budget spent: " + want + " more bytes would exceed " + budget
+          + " (remote_write.memory_budget), retry later", null, false, false);
+    }
+  }
+
+  /** What one request holds. Not thread-safe: a request is handled on one event loop at a time. */
+  public final class Ticket implements AutoCloseable {
+    private long held;
+    private boolean closed;
+    private boolean refused;
+
+    /** Reserves {@code bytes} more, or throws {@link Exhausted} (counted once per ticket). */
+    public void reserve(long bytes) {
+      if (bytes <= 0) {
+        return;
+      }
+      if (closed) {
+        throw new IllegalStateException("ticket already released");
+      }
+      if (!tryReserveQuiet(bytes)) {
+        throw new Exhausted(bytes, budget());
+      }
+      held += bytes;
+    }
+
+    private boolean tryReserveQuiet(long bytes) {
+      if (refused) {
+        return false;
+      }
+      boolean ok = tryReserve(bytes);
+      refused = !ok;
+      return ok;
+    }
+
+    /** Gives back {@code bytes} of what this ticket holds (memory let go before the end). */
+    public void release(long bytes) {
+      long give = Math.min(bytes, held);
+      if (give > 0) {
+        held -= give;
+        inUse.addAndGet(-give);
+      }
+    }
+
+    public long held() {
+      return held;
+    }
+
+    /** Gives back everything, once; later calls do nothing. */
+    @Override
+    public void close() {
+      if (!closed) {
+        closed = true;
+        release(held);
+      }
+    }
+  }
+}

@@ -1,0 +1,50 @@
+package io.promgate.limits;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.junit.jupiter.api.Test;
+
+class MemoryBudgetTest {
+  @Test
+  void derived_isHalfTheMaxHeap() {
+    assertEquals(128L << 20, MemoryBudget.derived(256L << 20));
+  }
+
+  @Test
+  void reserve_pastBudget_throwsAndCountsOneRefusal_closeGivesEverythingBackOnce() {
+    MemoryBudget b = new MemoryBudget(() -> 1000, new SimpleMeterRegistry());
+    MemoryBudget.Ticket first = b.ticket();
+    first.reserve(600);
+    MemoryBudget.Ticket second = b.ticket();
+    second.reserve(300);
+    assertEquals(900, b.inUse());
+    MemoryBudget.Exhausted e = assertThrows(MemoryBudget.Exhausted.class, () -> second.reserve(200));
+    assertEquals("memory budget spent: 200 more bytes would exceed 1000 (remote_write.memory_budget), retry later",
+        e.getMessage());
+    assertEquals(1, b.refusals());
+    first.release(100);
+    assertEquals(800, b.inUse());
+    first.close();
+    first.close();
+    second.close();
+    assertEquals(0, b.inUse());
+  }
+
+  @Test
+  void reserve_aloneOverBudget_admittedSoOneBigRequestIsNeverStarved() {
+    MemoryBudget b = new MemoryBudget(() -> 1000, new SimpleMeterRegistry());
+    try (MemoryBudget.Ticket t = b.ticket()) {
+      t.reserve(5000);
+      assertEquals(5000, b.inUse());
+    }
+    assertEquals(0, b.inUse());
+  }
+
+  @Test
+  void budget_zeroConfigured_derivedFromThisJvmsHeap() {
+    MemoryBudget b = new MemoryBudget(() -> 0, new SimpleMeterRegistry());
+    assertEquals(Runtime.getRuntime().maxMemory() / 2, b.budget());
+  }
+}
