@@ -196,7 +196,10 @@ class DemoTopologyIT {
       String local = Http.get(central + "/federate?match[]=" + Http.param("job:up:sum{job=\"sharded\"}")).body();
       return local.contains("shard=\"0\"") && local.contains("shard=\"1\"");
     });
-    assertEquals(1, query(central, "up{job=\"federate\"}").get(0).get("value").get(1).asInt(), "central scrapes /federate");
+    // One slow scrape (1 s interval and timeout on a loaded machine) reads as up 0 for a moment:
+    // wait for a successful one rather than sampling the latest.
+    Await.until(Duration.ofSeconds(30), "the central scrapes promgate's /federate (up 1)",
+        () -> query(central, "up{job=\"federate\"}").get(0).get("value").get(1).asInt() == 1);
   }
 
   private void influxDbHoldsOneCopyPerSeries_withoutReplicaLabel(JsonNode endpoints) {
