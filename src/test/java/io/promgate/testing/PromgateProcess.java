@@ -101,6 +101,11 @@ public final class PromgateProcess implements AutoCloseable {
     return url;
   }
 
+  /** Whether the promgate JVM is still running (e.g. after {@code POST /-/quit}). */
+  public boolean isAlive() {
+    return process.isAlive();
+  }
+
   public String logTail() {
     return process.logTail();
   }
