@@ -114,7 +114,7 @@ public final class Main {
     System.setProperty(p + "key-store.pem.0.key", web.keyFile());
     if (!web.clientCaFile().isEmpty()) {
       System.setProperty(p + "trust-store.pem.certs", web.clientCaFile());
-      System.setProperty("quarkus.http.ssl.client-auth", "required");
+      System.setProperty(io.promgate.web.ClientCertificates.REQUIRED_PROPERTY, "true");
     }
     System.setProperty("quarkus.http.tls-configuration-name", TLS_NAME);
     System.setProperty("quarkus.http.ssl-port", System.getProperty("quarkus.http.port", "9201"));

@@ -27,7 +27,7 @@ import org.jboss.logging.Logger;
  *
  * <p><b>Why the merge can stream.</b> Prometheus sorts its {@code /federate} answer by metric name
  * (web/federate.go sorts the whole vector by {@code __name__} before encoding; checked against
- * Prometheus 2.42 in {@code FederateUpstreamsTest}). So each upstream answer is a sequence of
+ * Prometheus 2.42 in {@code FederateUpstreamsIT}). So each upstream answer is a sequence of
  * families in ascending name order, and grouping by name across upstreams is a k-way merge: when
  * every upstream still answering has a complete family at its head, the smallest name among the
  * heads is final — no upstream can send that name again — and is merged and written. An upstream

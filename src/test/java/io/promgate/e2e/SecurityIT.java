@@ -1,6 +1,7 @@
 package io.promgate.e2e;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.promgate.prompb.Remote;
@@ -10,6 +11,7 @@ import io.promgate.testing.RealInfluxDb;
 import io.promgate.testing.RealPrometheus;
 import io.promgate.testing.TestCertificates;
 import io.promgate.write.SnappyBlock;
+import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -18,12 +20,20 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
+import java.security.PrivateKey;
+import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
 import java.time.Duration;
 import java.util.Base64;
+import javax.net.ssl.KeyManager;
+import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
+import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
 import org.bouncycastle.crypto.generators.OpenBSDBCrypt;
+import org.bouncycastle.openssl.PEMKeyPair;
+import org.bouncycastle.openssl.PEMParser;
+import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -81,6 +91,54 @@ class SecurityIT {
     }
   }
 
+  @Test
+  void clientCaFile_clientWithoutCertificateRefused_withOneAccepted() throws Exception {
+    Path dir = Files.createTempDirectory("promgate-mtls");
+    TestCertificates certs = TestCertificates.create(dir);
+    Path[] server = certs.issue("promgate");
+    Path[] client = certs.issue("prometheus");
+    RealInfluxDb influx = RealInfluxDb.shared();
+    String db = influx.freshDatabase("mtls");
+    try (PromgateProcess p = PromgateProcess.start("""
+            storage: {influxdb: {url: '%s', database: %s}}
+            web:
+              tls_server_config: {cert_file: '%s', key_file: '%s', client_ca_file: '%s'}
+            """.formatted(influx.url(), db, server[0], server[1], certs.caFile()))) {
+      String https = p.url().replace("http://", "https://");
+      HttpClient anonymous = HttpClient.newBuilder().sslContext(trusting(certs.caFile())).build();
+      assertThrows(IOException.class, () -> post(anonymous, https + "/api/v1/write", null, "mtls_none"),
+          "a client without a certificate cannot complete the handshake");
+      assertTrue(influx.select(db, "SELECT * FROM mtls_none").isEmpty(), "nothing stored without a certificate");
+
+      HttpClient withCert = HttpClient.newBuilder().sslContext(trusting(certs.caFile(), client)).build();
+      assertEquals(204, post(withCert, https + "/api/v1/write", null, "mtls_cert").statusCode());
+      assertTrue(!influx.select(db, "SELECT * FROM mtls_cert").isEmpty(), "stored with a certificate");
+    }
+  }
+
+  @Test
+  void bearerTokenFiles_tokenFromTheFileAccepted_othersRefused() throws Exception {
+    Path dir = Files.createTempDirectory("promgate-tokens");
+    Path tokenFile = dir.resolve("token");
+    Files.writeString(tokenFile, "file-token-456\n"); // trailing newline as editors and `echo` leave it
+    RealInfluxDb influx = RealInfluxDb.shared();
+    String db = influx.freshDatabase("token_files");
+    try (PromgateProcess p = PromgateProcess.start("""
+            storage: {influxdb: {url: '%s', database: %s}}
+            web:
+              bearer_token_files: ['%s']
+            """.formatted(influx.url(), db, tokenFile))) {
+      HttpClient client = HttpClient.newHttpClient();
+      var none = post(client, p.url() + "/api/v1/write", null, "tf_none");
+      assertEquals(401, none.statusCode());
+      assertEquals(401, post(client, p.url() + "/api/v1/write", "Bearer file-token-45", "tf_wrong").statusCode());
+      assertEquals(204, post(client, p.url() + "/api/v1/write", "Bearer file-token-456", "tf_good").statusCode());
+      assertTrue(influx.select(db, "SELECT * FROM tf_none").isEmpty());
+      assertTrue(influx.select(db, "SELECT * FROM tf_wrong").isEmpty());
+      assertTrue(!influx.select(db, "SELECT * FROM tf_good").isEmpty());
+    }
+  }
+
   private static String basic(String user, String password) {
     return "Basic " + Base64.getEncoder().encodeToString((user + ":" + password).getBytes());
   }
@@ -107,6 +165,11 @@ class SecurityIT {
   }
 
   private static SSLContext trusting(Path caFile) throws Exception {
+    return trusting(caFile, null);
+  }
+
+  /** Trusts {@code caFile}; presents the client certificate {@code clientCertAndKey} when not null. */
+  private static SSLContext trusting(Path caFile, Path[] clientCertAndKey) throws Exception {
     KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
     ks.load(null, null);
     try (InputStream in = Files.newInputStream(caFile)) {
@@ -114,8 +177,28 @@ class SecurityIT {
     }
     TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
     tmf.init(ks);
+    KeyManager[] keys = null;
+    if (clientCertAndKey != null) {
+      KeyStore identity = KeyStore.getInstance("PKCS12");
+      identity.load(null, null);
+      Certificate cert;
+      try (InputStream in = Files.newInputStream(clientCertAndKey[0])) {
+        cert = CertificateFactory.getInstance("X.509").generateCertificate(in);
+      }
+      PrivateKey key;
+      try (PEMParser pem = new PEMParser(Files.newBufferedReader(clientCertAndKey[1]))) {
+        Object o = pem.readObject();
+        JcaPEMKeyConverter converter = new JcaPEMKeyConverter();
+        key = o instanceof PEMKeyPair pair ? converter.getKeyPair(pair).getPrivate()
+            : converter.getPrivateKey((PrivateKeyInfo) o);
+      }
+      identity.setKeyEntry("client", key, new char[0], new Certificate[] {cert});
+      KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+      kmf.init(identity, new char[0]);
+      keys = kmf.getKeyManagers();
+    }
     SSLContext ctx = SSLContext.getInstance("TLS");
-    ctx.init(null, tmf.getTrustManagers(), null);
+    ctx.init(keys, tmf.getTrustManagers(), null);
     return ctx;
   }
 }

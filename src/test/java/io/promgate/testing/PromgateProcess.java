@@ -167,6 +167,40 @@ public final class PromgateProcess implements AutoCloseable {
     return process.pid();
   }
 
+  public int port() {
+    return java.net.URI.create(url).getPort();
+  }
+
+  /** promgate's own /metrics, in Prometheus text format. */
+  public String metrics() {
+    Http.Response r = Http.get(url + "/metrics");
+    if (r.status() != 200) {
+      throw new IllegalStateException("/metrics answered " + r.status() + ": " + r.body());
+    }
+    return r.body();
+  }
+
+  /**
+   * Rewrites the config file with {@code promgateYml} and reloads it through {@code POST /-/reload}
+   * (needs {@code --web.enable-lifecycle}), as an operator does; fails unless the reload succeeded.
+   */
+  public void reload(String promgateYml) {
+    try {
+      Files.writeString(configFile, promgateYml);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    Http.Response r = Http.post(url + "/-/reload", new byte[0]);
+    if (r.status() != 200) {
+      throw new IllegalStateException("reload answered " + r.status() + ": " + r.body());
+    }
+  }
+
+  /** Whether the promgate JVM is still running (e.g. after {@code POST /-/quit}). */
+  public boolean isAlive() {
+    return process.isAlive();
+  }
+
   public String logTail() {
     return process.logTail();
   }

@@ -2,6 +2,7 @@ package io.promgate.testing;
 
 import io.promgate.shard.ShardingFixture;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import io.quarkus.test.junit.QuarkusTestProfile;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -12,14 +13,27 @@ import java.util.Map;
  * Points the promgate under {@code @QuarkusTest} at the shared real InfluxDB: writes a
  * promgate.yml naming a fresh database and hands its path to Quarkus as
  * {@code promgate.config-file}. Every {@code @QuarkusTest} in the suite shares one Quarkus boot
- * and this one database; tests keep apart by metric name.
+ * and this one database; tests keep apart by metric name ({@link InfluxQlReadPath} boots a second
+ * promgate, reading through InfluxQL instead of the storage service).
  */
 public final class PromgateWithInfluxDb implements QuarkusTestResourceLifecycleManager {
   private static volatile String database;
+  private boolean influxQlPath;
+
+  /**
+   * The test profile that runs the read suite on the default InfluxQL path: under it the config
+   * leaves {@code remote_read.influxdb_storage_address} unset.
+   */
+  public static final class InfluxQlReadPath implements QuarkusTestProfile {}
 
   /** The database promgate writes to in this test run. */
   public static String database() {
     return database;
+  }
+
+  @Override
+  public void setContext(Context context) {
+    influxQlPath = InfluxQlReadPath.class.getName().equals(context.testProfile());
   }
 
   @Override
@@ -53,7 +67,7 @@ public final class PromgateWithInfluxDb implements QuarkusTestResourceLifecycleM
             upstreams:
               - name: unused
                 url: http://127.0.0.1:9
-          """.formatted(influx.url(), database, influx.hasStorageService()
+          """.formatted(influx.url(), database, influx.hasStorageService() && !influxQlPath
               ? "  influxdb_storage_address: " + influx.storageAddress() : "") + ShardingFixture.configSection(dir));
       file.toFile().deleteOnExit();
       dir.toFile().deleteOnExit();

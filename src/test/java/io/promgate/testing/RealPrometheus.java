@@ -82,6 +82,34 @@ public final class RealPrometheus implements AutoCloseable {
             + ".");
   }
 
+  /**
+   * Starts the local Prometheus with {@code webConfigYaml} as its {@code --web.config.file}
+   * (TLS, client certificates, basic auth), which its own /-/ready check cannot get through:
+   * ready once it logs that it serves. {@link #url()} stays {@code http://}; TLS callers swap the
+   * scheme. Local binary only.
+   */
+  public static RealPrometheus startWithWebConfig(IntFunction<String> configForPort, String webConfigYaml) {
+    Path binary = ServerProcess.findBinary("prometheus")
+        .orElseThrow(() -> new IllegalStateException("No Prometheus for the tests: " + INSTALL));
+    int port = FreePorts.next();
+    Path dir = ServerProcess.createTempDir("promgate-prometheus-");
+    writeFile(dir.resolve("prometheus.yml"), configForPort.apply(port));
+    writeFile(dir.resolve("web.yml"), webConfigYaml);
+    List<String> command = new ArrayList<>();
+    command.add(binary.toString());
+    command.addAll(flags(dir.resolve("prometheus.yml").toString(), dir.resolve("data").toString(), "127.0.0.1:" + port));
+    command.add("--web.config.file=" + dir.resolve("web.yml"));
+    ServerProcess process = new ServerProcess("prometheus", command, dir);
+    try {
+      process.start("Prometheus ready", () -> process.logContains("Server is ready to receive web requests."),
+          START_TIMEOUT);
+    } catch (RuntimeException e) {
+      process.close();
+      throw e;
+    }
+    return new RealPrometheus("http://127.0.0.1:" + port, port, process, null);
+  }
+
   private static RealPrometheus startLocal(
       Path binary, IntFunction<String> configForPort, String... extraFlags) {
     int port = FreePorts.next();

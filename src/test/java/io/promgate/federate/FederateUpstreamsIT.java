@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.promgate.testing.Await;
+import io.promgate.testing.PromgateProcess;
 import io.promgate.testing.RealPrometheus;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -29,14 +30,18 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.zip.GZIPInputStream;
+import org.bouncycastle.crypto.generators.OpenBSDBCrypt;
 import org.junit.jupiter.api.Test;
 
 /**
  * /federate from upstreams, end to end with real Prometheus servers: shard Prometheus servers
- * scraping their own targets, promgate fanning out to them, a central Prometheus scraping
- * promgate as the seed's federation job does.
+ * scraping their own targets, the packaged promgate (its real routes, metrics and reload) fanning
+ * out to them, a central Prometheus scraping promgate as the seed's federation job does. Static
+ * upstreams ({@link StaticServer}) remain only where no Prometheus can give the answer under test:
+ * exact text with chosen timestamps, unsorted, broken, slow, refusing or match[]-ignoring peers,
+ * and a recording peer for the exact credentials on the wire.
  */
-class FederateUpstreamsTest {
+class FederateUpstreamsIT {
   /** The seed's central federation job: its match[] values. */
   static final List<String> SEED_MATCH = List.of("{job=\"prometheus\"}", "{__name__=~\"job:.*\"}", "{__name__=~\"node.*\"}");
 
@@ -178,7 +183,7 @@ class FederateUpstreamsTest {
         """.formatted(t0);
     try (StaticServer target = StaticServer.text(() -> edge);
         RealPrometheus slave = shard("shard: '0', zone: z, a_ext: x", target.target());
-        PromgateFederation promgate = PromgateFederation.start("""
+        PromgateProcess promgate = PromgateProcess.start("""
             federation:
               upstreams: [{name: shard-0, url: "%s"}]
             """.formatted(slave.url()))) {
@@ -231,7 +236,7 @@ class FederateUpstreamsTest {
         StaticServer node2 = StaticServer.text(() -> node("host-2", 300));
         RealPrometheus shard0 = shard("shard: '0'", node0.target());
         RealPrometheus shard1 = shard("shard: '1'", node1.target(), node2.target());
-        PromgateFederation promgate = PromgateFederation.start("""
+        PromgateProcess promgate = PromgateProcess.start("""
             global:
               external_labels: {gateway: gw-1}
             federation:
@@ -395,7 +400,7 @@ class FederateUpstreamsTest {
         StaticServer targetB = StaticServer.text(() -> appB);
         RealPrometheus replicaA = replica("a", targetA.target());
         RealPrometheus replicaB = replica("b", targetB.target());
-        PromgateFederation promgate = PromgateFederation.start("""
+        PromgateProcess promgate = PromgateProcess.start("""
             federation:
               dedup_labels: [replica]
               upstreams:
@@ -433,7 +438,7 @@ class FederateUpstreamsTest {
     String b = "# TYPE b untyped\nb{u=\"B\"} 2 1000\n# TYPE c untyped\nc{u=\"B\"} 4 1000\nc{same=\"x\"} 31 2000\nd{u=\"B\"} 5\n";
     try (StaticServer upA = StaticServer.text(() -> a);
         StaticServer upB = StaticServer.text(() -> b);
-        PromgateFederation promgate = PromgateFederation.start("""
+        PromgateProcess promgate = PromgateProcess.start("""
             federation:
               upstreams: [{name: a, url: "%s"}, {name: b, url: "%s"}]
             """.formatted(upA.url(), upB.url()))) {
@@ -478,7 +483,7 @@ class FederateUpstreamsTest {
     String b = shard.apply(1);
     try (StaticServer up0 = StaticServer.text(() -> a);
         StaticServer up1 = StaticServer.text(() -> b);
-        PromgateFederation promgate = PromgateFederation.start("""
+        PromgateProcess promgate = PromgateProcess.start("""
             federation:
               upstreams: [{name: s0, url: "%s"}, {name: s1, url: "%s"}]
             """.formatted(up0.url(), up1.url()))) {
@@ -499,7 +504,7 @@ class FederateUpstreamsTest {
   void federate_unsortedUpstream_everySeriesServedAndScrapable() {
     try (StaticServer upA = StaticServer.text(() -> "b{u=\"A\"} 1 1000\na{u=\"A\"} 2 1000\n");
         StaticServer upB = StaticServer.text(() -> "a{u=\"B\"} 3 1000\nb{u=\"B\"} 4 1000\n");
-        PromgateFederation promgate = PromgateFederation.start("""
+        PromgateProcess promgate = PromgateProcess.start("""
             federation:
               upstreams: [{name: A, url: "%s"}, {name: B, url: "%s"}]
             """.formatted(upA.url(), upB.url()))) {
@@ -518,7 +523,7 @@ class FederateUpstreamsTest {
       long now = System.currentTimeMillis();
       try (StaticServer upC = StaticServer.text(() -> "b{u=\"C\"} 1 %1$d\na{u=\"C\"} 2 %1$d\n".formatted(now));
           StaticServer upD = StaticServer.text(() -> "a{u=\"D\"} 3 %1$d\nb{u=\"D\"} 4 %1$d\n".formatted(now));
-          PromgateFederation fresh = PromgateFederation.start("""
+          PromgateProcess fresh = PromgateProcess.start("""
               federation:
                 upstreams: [{name: C, url: "%s"}, {name: D, url: "%s"}]
               """.formatted(upC.url(), upD.url()));
@@ -542,7 +547,7 @@ class FederateUpstreamsTest {
   void federate_upstreamIgnoringMatch_leaksNothing() {
     String everything = "a_secret 1 1000\nnode_load1{job=\"node\"} 2 1000\nnode_load5{job=\"other\"} 3 1000\nzz 4 1000\n";
     try (StaticServer up = StaticServer.text(() -> everything);
-        PromgateFederation promgate = PromgateFederation.start("""
+        PromgateProcess promgate = PromgateProcess.start("""
             federation:
               upstreams: [{name: careless, url: "%s"}]
             """.formatted(up.url()))) {
@@ -558,7 +563,7 @@ class FederateUpstreamsTest {
     String good = "b{u=\"good\"} 5 1000\nc{u=\"good\"} 6 1000\n";
     try (StaticServer bad = StaticServer.text(() -> broken);
         StaticServer fine = StaticServer.text(() -> good);
-        PromgateFederation promgate = PromgateFederation.start("""
+        PromgateProcess promgate = PromgateProcess.start("""
             federation:
               upstreams: [{name: bad, url: "%s"}, {name: good, url: "%s"}]
             """.formatted(bad.url(), fine.url()))) {
@@ -587,7 +592,7 @@ class FederateUpstreamsTest {
           }
         });
         StaticServer fast = StaticServer.text(() -> "m{u=\"fast\"} 1 1000\n");
-        PromgateFederation promgate = PromgateFederation.start("""
+        PromgateProcess promgate = PromgateProcess.start("""
             federation:
               timeout: 10s
               upstreams: [{name: slow, url: "%s"}, {name: fast, url: "%s"}]
@@ -606,7 +611,7 @@ class FederateUpstreamsTest {
   void federate_everyUpstreamDown_503NamingEach() {
     try (StaticServer refusing = StaticServer.handler(ex -> StaticServer.reply(ex, 503, "shutting down")))  {
       int closedPort = io.promgate.testing.FreePorts.next();
-      try (PromgateFederation promgate = PromgateFederation.start("""
+      try (PromgateProcess promgate = PromgateProcess.start("""
           federation:
             upstreams: [{name: gone, url: "http://127.0.0.1:%d"}, {name: busy, url: "%s"}]
           """.formatted(closedPort, refusing.url()))) {
@@ -621,7 +626,7 @@ class FederateUpstreamsTest {
 
   @Test
   void federate_badSelector_400WithPrometheusMessage_noSelector_200Empty() {
-    try (PromgateFederation promgate = PromgateFederation.start("""
+    try (PromgateProcess promgate = PromgateProcess.start("""
         federation:
           upstreams: [{name: a, url: "http://127.0.0.1:1"}]
         """)) {
@@ -642,7 +647,7 @@ class FederateUpstreamsTest {
       big.append("m{i=\"").append(i).append("\"} ").append(i * 0.5).append(" 1000\n");
     }
     try (StaticServer up = StaticServer.text(big::toString);
-        PromgateFederation promgate = PromgateFederation.start("""
+        PromgateProcess promgate = PromgateProcess.start("""
             federation:
               upstreams: [{name: a, url: "%s"}]
             """.formatted(up.url()))) {
@@ -662,12 +667,12 @@ class FederateUpstreamsTest {
   void federate_reload_nextRequestUsesTheNewUpstreams() {
     try (StaticServer a = StaticServer.text(() -> "m{from=\"a\"} 1 1000\n");
         StaticServer b = StaticServer.text(() -> "m{from=\"b\"} 2 1000\n");
-        PromgateFederation promgate = PromgateFederation.start("""
+        PromgateProcess promgate = PromgateProcess.start("""
             federation:
               upstreams: [{name: a, url: "%s"}]
-            """.formatted(a.url()))) {
+            """.formatted(a.url()), "--web.enable-lifecycle")) {
       assertEquals("# TYPE m untyped\nm{from=\"a\",instance=\"\"} 1 1000\n", federate(promgate.url(), List.of("m")));
-      promgate.reconfigure("""
+      promgate.reload("""
           global: {external_labels: {gateway: gw-2}}
           federation:
             upstreams: [{name: b, url: "%s"}]
@@ -678,6 +683,35 @@ class FederateUpstreamsTest {
     }
   }
 
+  /** A real Prometheus behind basic auth ({@code --web.config.file}): served with the right password only. */
+  @Test
+  void federate_basicAuthPrometheus_servedWithTheRightPasswordRefusedWithAWrongOne() {
+    String hash = OpenBSDBCrypt.generate("2y", "pa:ss".toCharArray(), new byte[16], 10);
+    try (RealPrometheus secured = RealPrometheus.startWithWebConfig(port -> """
+            global: {scrape_interval: 1s}
+            scrape_configs:
+              - job_name: prometheus
+                basic_auth: {username: user, password: 'pa:ss'}
+                static_configs: [{targets: ['127.0.0.1:%d']}]
+            """.formatted(port), "basic_auth_users: {user: '%s'}\n".formatted(hash));
+        PromgateProcess promgate = PromgateProcess.start("""
+            federation:
+              upstreams:
+                - {name: right, url: "%1$s", basic_auth: {username: user, password: "pa:ss"}}
+                - {name: wrong, url: "%1$s", basic_auth: {username: user, password: "pa:sS"}}
+            """.formatted(secured.url()))) {
+      String up = "up{instance=\"127.0.0.1:" + secured.port() + "\",job=\"prometheus\"} 1 ";
+      Await.until(Duration.ofSeconds(30), "promgate serves the secured Prometheus's up series",
+          () -> federate(promgate.url(), List.of("up")).contains(up));
+      String metrics = promgate.metrics();
+      assertTrue(metrics.contains("promgate_federate_upstream_up{upstream=\"right\"} 1.0"), metrics);
+      assertTrue(metrics.contains("promgate_federate_upstream_up{upstream=\"wrong\"} 0.0"), metrics);
+      assertTrue(metric(metrics, "promgate_federate_upstream_errors_total{reason=\"status\",upstream=\"wrong\"}") >= 1,
+          metrics);
+      assertEquals(0, metric(metrics, "promgate_federate_upstream_errors_total{reason=\"status\",upstream=\"right\"}"));
+    }
+  }
+
   @Test
   void federate_credentials_sentAsConfigured() {
     List<String> seen = java.util.Collections.synchronizedList(new ArrayList<>());
@@ -685,7 +719,7 @@ class FederateUpstreamsTest {
           seen.add(ex.getRequestURI().getRawPath() + " " + ex.getRequestHeaders().getFirst("Authorization"));
           StaticServer.reply(ex, 200, "m 1 1000\n");
         });
-        PromgateFederation promgate = PromgateFederation.start("""
+        PromgateProcess promgate = PromgateProcess.start("""
             federation:
               upstreams:
                 - {name: basic, url: "%1$s/prom", basic_auth: {username: user, password: "pa:ss"}}

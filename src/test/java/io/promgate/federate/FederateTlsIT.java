@@ -3,22 +3,25 @@ package io.promgate.federate;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.sun.net.httpserver.HttpsConfigurator;
-import com.sun.net.httpserver.HttpsParameters;
-import com.sun.net.httpserver.HttpsServer;
+import io.promgate.testing.Await;
+import io.promgate.testing.PromgateProcess;
+import io.promgate.testing.RealPrometheus;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
 import java.security.cert.CertificateFactory;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLParameters;
 import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -26,14 +29,19 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code tls_config} against a real HTTPS upstream that verifies client certificates: a CA, a
- * server certificate for 127.0.0.1 and a client certificate, made with the openssl command line.
+ * {@code tls_config} against a real HTTPS upstream that verifies client certificates: Prometheus
+ * 2.42 serving TLS through {@code --web.config.file} with {@code RequireAndVerifyClientCert}, and
+ * a CA, a server certificate for 127.0.0.1 (and upstream.test) and a client certificate made with
+ * the openssl command line; the packaged promgate fans out to it.
  */
-class FederateTlsTest {
+class FederateTlsIT {
   @TempDir
   static Path dir;
 
-  private static HttpsServer upstream;
+  private static StaticServer target;
+  private static RealPrometheus upstream;
+  /** The one sample the upstream holds, at a timestamp fixed for the whole class. */
+  private static long t;
 
   @BeforeAll
   static void upstreamWithMutualTls() throws Exception {
@@ -47,11 +55,29 @@ class FederateTlsTest {
       openssl("x509", "-req", "-in", who + ".csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
           "-out", who + ".pem", "-days", "2", "-extfile", who + ".ext");
     }
-    openssl("pkcs12", "-export", "-in", "server.pem", "-inkey", "server.key", "-out", "server.p12",
+    openssl("pkcs12", "-export", "-in", "client.pem", "-inkey", "client.key", "-out", "client.p12",
         "-passout", "pass:secret");
 
+    // The series m{via="tls"} at one explicit timestamp: the upstream's /federate answer is then
+    // the same line on every request.
+    t = System.currentTimeMillis() - 10_000;
+    target = StaticServer.text(() -> "m{via=\"tls\"} 1 " + t + "\n");
+    upstream = RealPrometheus.startWithWebConfig(port -> """
+        global: {scrape_interval: 1s}
+        scrape_configs:
+          - job_name: app
+            static_configs: [{targets: ['%s']}]
+            metric_relabel_configs: [{action: labeldrop, regex: instance|job}]
+        """.formatted(target.target()), """
+        tls_server_config:
+          cert_file: %s
+          key_file: %s
+          client_auth_type: RequireAndVerifyClientCert
+          client_ca_file: %s
+        """.formatted(f("server.pem"), f("server.key"), f("ca.pem")));
+
     KeyStore keys = KeyStore.getInstance("PKCS12");
-    try (InputStream in = Files.newInputStream(dir.resolve("server.p12"))) {
+    try (InputStream in = Files.newInputStream(dir.resolve("client.p12"))) {
       keys.load(in, "secret".toCharArray());
     }
     KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
@@ -65,27 +91,28 @@ class FederateTlsTest {
     tmf.init(trust);
     SSLContext ssl = SSLContext.getInstance("TLS");
     ssl.init(kmf.getKeyManagers(), tmf.getTrustManagers(), null);
-
-    upstream = HttpsServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    upstream.setHttpsConfigurator(new HttpsConfigurator(ssl) {
-      @Override
-      public void configure(HttpsParameters params) {
-        SSLParameters p = getSSLContext().getDefaultSSLParameters();
-        p.setNeedClientAuth(true);
-        params.setSSLParameters(p);
+    HttpClient client = HttpClient.newBuilder().sslContext(ssl).build();
+    HttpRequest probe = HttpRequest.newBuilder(URI.create(url() + "/federate?match%5B%5D=m")).build();
+    Await.until(Duration.ofSeconds(30), "the TLS Prometheus scraped m", () -> {
+      try {
+        return client.send(probe, HttpResponse.BodyHandlers.ofString()).body().contains("m{via=\"tls\",instance=\"\"} 1 " + t);
+      } catch (IOException e) {
+        return false;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return false;
       }
     });
-    upstream.createContext("/federate", ex -> {
-      try (ex) {
-        StaticServer.reply(ex, 200, "m{via=\"tls\"} 1 1000\n");
-      }
-    });
-    upstream.start();
   }
 
   @AfterAll
   static void stop() {
-    upstream.stop(0);
+    if (upstream != null) {
+      upstream.close();
+    }
+    if (target != null) {
+      target.close();
+    }
   }
 
   private static void openssl(String... args) throws IOException, InterruptedException {
@@ -99,7 +126,11 @@ class FederateTlsTest {
   }
 
   private static String url() {
-    return "https://127.0.0.1:" + upstream.getAddress().getPort();
+    return "https://127.0.0.1:" + upstream.port();
+  }
+
+  private static String answer() {
+    return "# TYPE m untyped\nm{via=\"tls\",instance=\"\"} 1 " + t + "\n";
   }
 
   private static String f(String name) {
@@ -108,29 +139,29 @@ class FederateTlsTest {
 
   @Test
   void federate_tlsUpstream_caAndClientCertificate_served() {
-    try (PromgateFederation promgate = PromgateFederation.start("""
+    try (PromgateProcess promgate = PromgateProcess.start("""
         federation:
           upstreams:
             - name: secure
               url: %s
               tls_config: {ca_file: %s, cert_file: %s, key_file: %s}
         """.formatted(url(), f("ca.pem"), f("client.pem"), f("client.key")))) {
-      assertEquals("# TYPE m untyped\nm{via=\"tls\",instance=\"\"} 1 1000\n",
-          FederateUpstreamsTest.federate(promgate.url(), List.of("m")));
+      assertEquals(answer(),
+          FederateUpstreamsIT.federate(promgate.url(), List.of("m")));
     }
   }
 
   @Test
   void federate_insecureSkipVerify_servedWithoutCa() {
-    try (PromgateFederation promgate = PromgateFederation.start("""
+    try (PromgateProcess promgate = PromgateProcess.start("""
         federation:
           upstreams:
             - name: secure
               url: %s
               tls_config: {insecure_skip_verify: true, cert_file: %s, key_file: %s}
         """.formatted(url(), f("client.pem"), f("client.key")))) {
-      assertEquals("# TYPE m untyped\nm{via=\"tls\",instance=\"\"} 1 1000\n",
-          FederateUpstreamsTest.federate(promgate.url(), List.of("m")));
+      assertEquals(answer(),
+          FederateUpstreamsIT.federate(promgate.url(), List.of("m")));
     }
   }
 
@@ -143,14 +174,14 @@ class FederateTlsTest {
               url: %s
               tls_config: {ca_file: %s, cert_file: %s, key_file: %s, server_name: %s}
         """;
-    try (PromgateFederation promgate = PromgateFederation.start(
+    try (PromgateProcess promgate = PromgateProcess.start(
         cfg.formatted(url(), f("ca.pem"), f("client.pem"), f("client.key"), "upstream.test"))) {
-      assertEquals("# TYPE m untyped\nm{via=\"tls\",instance=\"\"} 1 1000\n",
-          FederateUpstreamsTest.federate(promgate.url(), List.of("m")));
+      assertEquals(answer(),
+          FederateUpstreamsIT.federate(promgate.url(), List.of("m")));
     }
-    try (PromgateFederation promgate = PromgateFederation.start(
+    try (PromgateProcess promgate = PromgateProcess.start(
         cfg.formatted(url(), f("ca.pem"), f("client.pem"), f("client.key"), "other.test"))) {
-      FederateUpstreamsTest.Answer a = FederateUpstreamsTest.get(promgate.url() + "/federate?match%5B%5D=m");
+      FederateUpstreamsIT.Answer a = FederateUpstreamsIT.get(promgate.url() + "/federate?match%5B%5D=m");
       assertEquals(503, a.status(), a.text());
       assertTrue(a.text().startsWith("no upstream answered: secure: TLS: "), a.text());
     }
@@ -158,33 +189,33 @@ class FederateTlsTest {
 
   @Test
   void federate_serverNotTrusted_503AndTlsError() {
-    try (PromgateFederation promgate = PromgateFederation.start("""
+    try (PromgateProcess promgate = PromgateProcess.start("""
         federation:
           upstreams:
             - name: secure
               url: %s
               tls_config: {cert_file: %s, key_file: %s}
         """.formatted(url(), f("client.pem"), f("client.key")))) {
-      FederateUpstreamsTest.Answer a = FederateUpstreamsTest.get(promgate.url() + "/federate?match%5B%5D=m");
+      FederateUpstreamsIT.Answer a = FederateUpstreamsIT.get(promgate.url() + "/federate?match%5B%5D=m");
       assertEquals(503, a.status());
       assertTrue(a.text().startsWith("no upstream answered: secure: TLS: "), a.text());
-      assertEquals(1, FederateUpstreamsTest.metric(promgate.metrics(),
+      assertEquals(1, FederateUpstreamsIT.metric(promgate.metrics(),
           "promgate_federate_upstream_errors_total{reason=\"tls\",upstream=\"secure\"}"));
     }
   }
 
   @Test
   void federate_noClientCertificate_upstreamRefuses_503() {
-    try (PromgateFederation promgate = PromgateFederation.start("""
+    try (PromgateProcess promgate = PromgateProcess.start("""
         federation:
           upstreams:
             - name: secure
               url: %s
               tls_config: {ca_file: %s}
         """.formatted(url(), f("ca.pem")))) {
-      FederateUpstreamsTest.Answer a = FederateUpstreamsTest.get(promgate.url() + "/federate?match%5B%5D=m");
+      FederateUpstreamsIT.Answer a = FederateUpstreamsIT.get(promgate.url() + "/federate?match%5B%5D=m");
       assertEquals(503, a.status(), a.text());
-      assertEquals(0, FederateUpstreamsTest.metric(promgate.metrics(),
+      assertEquals(0, FederateUpstreamsIT.metric(promgate.metrics(),
           "promgate_federate_upstream_up{upstream=\"secure\"}"));
     }
   }
