@@ -196,11 +196,6 @@ public final class PromgateProcess implements AutoCloseable {
     }
   }
 
-  /** Whether the promgate JVM is still running (e.g. after {@code POST /-/quit}). */
-  public boolean isAlive() {
-    return process.isAlive();
-  }
-
   public String logTail() {
     return process.logTail();
   }
