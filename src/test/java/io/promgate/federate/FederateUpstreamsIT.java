@@ -584,9 +584,13 @@ class FederateUpstreamsIT {
 
   @Test
   void federate_slowUpstream_othersServedAtTheDeadline() {
+    // The slow upstream would answer after 120 s and federation.timeout allows 120 s: only the
+    // scrape's own deadline (90% of X-Prometheus-Scrape-Timeout-Seconds) can end the request
+    // before the client gives up (30 s), so an answer at all shows the deadline was kept; no
+    // stopwatch needed.
     try (StaticServer slow = StaticServer.handler(ex -> {
           try {
-            Thread.sleep(20_000);
+            Thread.sleep(120_000);
           } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
           }
@@ -594,15 +598,12 @@ class FederateUpstreamsIT {
         StaticServer fast = StaticServer.text(() -> "m{u=\"fast\"} 1 1000\n");
         PromgateProcess promgate = PromgateProcess.start("""
             federation:
-              timeout: 10s
+              timeout: 120s
               upstreams: [{name: slow, url: "%s"}, {name: fast, url: "%s"}]
             """.formatted(slow.url(), fast.url()))) {
-      long start = System.nanoTime();
       Answer a = get(promgate.url() + "/federate?match%5B%5D=m", "X-Prometheus-Scrape-Timeout-Seconds", "1.5");
-      long ms = (System.nanoTime() - start) / 1_000_000;
       assertEquals(200, a.status());
       assertEquals("# TYPE m untyped\nm{u=\"fast\",instance=\"\"} 1 1000\n", a.text());
-      assertTrue(ms >= 1300 && ms < 5000, "answered after " + ms + "ms: 90% of the scrape timeout");
       assertEquals(1, metric(promgate.metrics(), "promgate_federate_upstream_errors_total{reason=\"timeout\",upstream=\"slow\"}"));
     }
   }
