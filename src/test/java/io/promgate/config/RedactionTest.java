@@ -38,8 +38,6 @@ class RedactionTest {
         storage:
           influxdb:
             url: http://admin:url-password-SECRET@127.0.0.1:8086
-            username: admin
-            password_file: %s
         web:
           basic_auth_users: {alice: '%s'}
           bearer_tokens: [inline-token-SECRET]
@@ -53,17 +51,22 @@ class RedactionTest {
             - name: b
               url: http://127.0.0.1:9091
               bearer_token: upstream-token-SECRET
+            - name: c
+              url: http://127.0.0.1:9092
+              basic_auth: {username: carol, password_file: %s}
         sharding:
           modulus: 2
           http_sd_configs: [{url: 'http://sd:sd-url-SECRET@cmdb/targets'}]
-        """.formatted(passwordFile, BCRYPT, tokenFile));
+        """.formatted(BCRYPT, tokenFile, passwordFile));
 
     String shown = Redaction.config(c);
 
     assertFalse(shown.contains("SECRET"), shown);
     assertFalse(shown.contains(BCRYPT.substring(7)), shown);
     assertTrue(shown.contains("\"alice\": \"<secret>\""), shown);
-    assertTrue(shown.contains("url: \"http://admin:<secret>@127.0.0.1:8086\""), shown);
+    // Credentials in storage.influxdb.url become its username/password (and leave the URL).
+    assertTrue(shown.contains("url: \"http://127.0.0.1:8086\""), shown);
+    assertTrue(shown.contains("username: \"admin\""), shown);
     assertTrue(shown.contains("username: \"bob\""), shown);
     assertTrue(shown.contains("bearer_token: \"<secret>\""), shown);
     assertTrue(shown.contains("global:\n  external_labels:\n    \"gw\": \"one\"\n"), shown);
