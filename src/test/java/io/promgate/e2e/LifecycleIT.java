@@ -114,9 +114,10 @@ class LifecycleIT {
             + body.length + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
         out.write(body, 0, body.length / 2);
         out.flush();
-        // The handler has taken its config snapshot once it counts the request in flight.
+        // The handler has taken its config snapshot once it reserves memory for the arriving body
+        // (a body still arriving holds no in-flight slot, only its bytes of the memory budget).
         Await.until(Duration.ofSeconds(20), "the write is in flight",
-            () -> metric(p, "promgate_remote_write_requests_in_flight").equals("1.0"));
+            () -> Double.parseDouble(metric(p, "promgate_memory_budget_in_use_bytes")) > 0);
 
         Files.writeString(p.configFile(), STORAGE.formatted(influx.url(), after));
         var reload = Http.post(p.url() + "/-/reload", new byte[0]);
