@@ -8,6 +8,10 @@
 #   [ROUNDS=2] [PER_REQUEST=2000] scripts/bench-ingest.sh [SECONDS_PER_RUN=20] [SENDERS="8 64 200"] [SERIES=20000]
 #   PROMGATE_EXTRA_YML='remote_write: {ha_tracker: {enabled: true, replica_label: container}}' scripts/bench-ingest.sh ...
 #     (appends top-level keys to promgate.yml: e.g. every series through the HA tracker, elected)
+#   PROMGATE_B_EXTRA_YML='...' scripts/bench-ingest.sh ...
+#     adds a second promgate ("promgate-b", its own database) with those keys as a third target, in
+#     the same interleaved rounds: an A/B of one config change, end to end (e.g. the HA tracker off
+#     in promgate, on in promgate-b)
 #
 # Prints a markdown table (also written to target/bench-ingest.md) for BENCHMARKS.md.
 set -euo pipefail
@@ -40,6 +44,7 @@ IURL="http://127.0.0.1:${IPORT}"
 q() { curl -sS -G "$IURL/query" --data-urlencode "db=$1" --data-urlencode "q=$2"; }
 curl -sS -XPOST "$IURL/query" --data-urlencode "q=CREATE DATABASE gate" >/dev/null
 curl -sS -XPOST "$IURL/query" --data-urlencode "q=CREATE DATABASE own" >/dev/null
+curl -sS -XPOST "$IURL/query" --data-urlencode "q=CREATE DATABASE gate_b" >/dev/null
 
 cat >"$DIR/promgate.yml" <<CONF
 storage:
@@ -54,6 +59,17 @@ scripts/promgate --config.file="$DIR/promgate.yml" \
 GPID=$!
 pids+=($GPID)
 wait_http "http://127.0.0.1:${GPORT}/-/ready" 60
+TARGETS="promgate influxdb"
+if [[ -n ${PROMGATE_B_EXTRA_YML:-} ]]; then
+  BPORT=$(free_port)
+  printf 'storage:\n  influxdb:\n    url: %s\n    database: gate_b\n%s\n' "$IURL" "$PROMGATE_B_EXTRA_YML" >"$DIR/promgate-b.yml"
+  scripts/promgate --config.file="$DIR/promgate-b.yml" \
+    --web.listen-address="127.0.0.1:${BPORT}" >"$DIR/promgate-b.log" 2>&1 &
+  BPID=$!
+  pids+=($BPID)
+  wait_http "http://127.0.0.1:${BPORT}/-/ready" 60
+  TARGETS="promgate promgate-b influxdb"
+fi
 
 cpu_s() { awk '{print ($14+$15)/100}' "/proc/$1/stat"; }
 rss_mib() { awk '/VmHWM/ {printf "%.0f", $2/1024}' "/proc/$1/status"; }
@@ -71,21 +87,26 @@ run=0
 mismatches=0
 for n in $SENDERS; do
   for ((round = 1; round <= ROUNDS; round++)); do
-    order="promgate influxdb"
-    if ((round % 2 == 0)); then order="influxdb promgate"; fi
+    order=$TARGETS
+    if ((round % 2 == 0)); then order=$(tr ' ' '\n' <<<"$TARGETS" | tac | tr '\n' ' '); fi
     for target in $order; do
       run=$((run + 1))
       prefix="r${run}"
-      if [[ $target == promgate ]]; then url="http://127.0.0.1:${GPORT}/api/v1/write"; db=gate; else url="$IURL/api/v1/prom/write?db=own"; db=own; fi
-      c0=$(cpu_s "$GPID")
+      pid=$GPID
+      case $target in
+        promgate) url="http://127.0.0.1:${GPORT}/api/v1/write"; db=gate ;;
+        promgate-b) url="http://127.0.0.1:${BPORT}/api/v1/write"; db=gate_b; pid=$BPID ;;
+        influxdb) url="$IURL/api/v1/prom/write?db=own"; db=own ;;
+      esac
+      c0=$(cpu_s "$pid")
       line=$(java -Xmx2g -cp "$CP" io.promgate.bench.IngestLoad "$url" "$n" "$SECS" "$SERIES" "$PER_REQUEST" "$prefix" | head -1)
-      c1=$(cpu_s "$GPID")
+      c1=$(cpu_s "$pid")
       sleep 1
       st=$(stored "$db" "$prefix")
       declare -A m=()
       for kv in $line; do m[${kv%%=*}]=${kv#*=}; done
       cpu="-"; rss="-"
-      if [[ $target == promgate ]]; then cpu=$(python3 -c "print(round($c1-$c0,1))"); rss=$(rss_mib "$GPID"); fi
+      if [[ $target != influxdb ]]; then cpu=$(python3 -c "print(round($c1-$c0,1))"); rss=$(rss_mib "$pid"); fi
       echo "| $n | $target | ${m[samples_per_s]} | ${m[p50_ms]} | ${m[p99_ms]} | ${m[errors]} | ${m[samples]} | $st | $cpu | $rss |" | tee -a "$out"
       if [[ $st != "${m[samples]}" ]]; then
         echo "MISMATCH: $target acknowledged ${m[samples]} samples but InfluxDB stores $st (run $prefix)" >&2
