@@ -215,7 +215,8 @@ public final class ReadLoad {
 
   /**
    * samples, series, checksum of a chunked MessagePack InfluxQL answer, read with promgate's own
-   * parser: the measurement is {@code __name__}, the tags the other labels, {@code value} the value.
+   * parser: the tags are the labels ({@code __name__} among them, else the measurement), {@code value}
+   * the value.
    */
   static long[] walkInfluxQl(byte[] body) {
     long[] out = new long[3];
@@ -228,8 +229,10 @@ public final class ReadLoad {
           @Override
           public void series(String measurement, String[] tagKeys, String[] tagValues, int tagCount, String[] columns,
               int columnCount) {
+            // promgate keeps __name__ as a tag too; the measurement stands in when it is absent
+            boolean named = Arrays.asList(tagKeys).subList(0, tagCount).contains("__name__");
             byte[] n = label("__name__", measurement).toByteArray();
-            seriesHash = labelHash(n, 0, n.length);
+            seriesHash = named ? 0 : labelHash(n, 0, n.length);
             for (int i = 0; i < tagCount; i++) {
               if (!tagValues[i].isEmpty()) {
                 byte[] b = label(tagKeys[i], tagValues[i]).toByteArray();
