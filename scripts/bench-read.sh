@@ -3,7 +3,9 @@
 #   (a) InfluxDB 1.x's own /api/v1/prom/read (SAMPLES only, the whole answer built in memory),
 #   (b) promgate /api/v1/read SAMPLES, (c) promgate /api/v1/read STREAMED_XOR_CHUNKS,
 #   both reading InfluxDB's storage service (remote_read.influxdb_storage_address),
-#   and with INFLUXQL=1 also (d) promgate reading through InfluxQL instead (slow: ~10x (a)),
+#   and with INFLUXQL=1 also (d) promgate reading through InfluxQL instead, chunks and SAMPLES, and
+#   (e) its baseline: the same samples as one bare chunked MessagePack InfluxQL query straight to
+#   InfluxDB's /query (SELECT "value" ... GROUP BY *, ReadLoad's "influxql" kind),
 # each as one query {__name__=~"bench_metric_.*"} over the whole range. Reports samples/s and the
 # peak RSS of promgate and of influxd during each read (VmHWM, reset before each run). Every answer
 # is checked after its clock stops: the sample count and a checksum of every (series, time, value)
@@ -68,7 +70,7 @@ if [[ ${INFLUXQL:-0} == 1 ]]; then
   pids+=($QPID)
   QURL="http://127.0.0.1:${QPORT}"
   wait_http "$QURL/-/ready" 60
-  READERS="$READERS promgate-influxql-chunks"
+  READERS="$READERS promgate-influxql-chunks promgate-influxql-samples influxql-bare"
 fi
 
 SAMPLES=$((HOURS * 3600 / STEP_S))
@@ -102,6 +104,8 @@ for round in $(seq 1 "$ROUNDS"); do
       promgate-samples) url="$GURL/api/v1/read"; kind=samples ;;
       promgate-chunks) url="$GURL/api/v1/read"; kind=chunks ;;
       promgate-influxql-chunks) url="$QURL/api/v1/read"; kind=chunks; pg=$QPID ;;
+      promgate-influxql-samples) url="$QURL/api/v1/read"; kind=samples; pg=$QPID ;;
+      influxql-bare) url="$IURL/query?db=bench"; kind=influxql ;;
     esac
     reset_hwm "$pg"; reset_hwm "$IPID"
     g0=$(cpu_s "$pg"); i0=$(cpu_s "$IPID"); grss=$(rss_mib "$pg"); irss=$(rss_mib "$IPID")
@@ -116,8 +120,9 @@ for round in $(seq 1 "$ROUNDS"); do
 import sys
 r, n, s, b, t, g0, g1, gh, gr, i0, i1, ih, ir, reads = sys.argv[1:]
 n, t, reads = int(n), float(t), int(reads)  # CPU per read: the warm-up and the repeats, averaged
-gcpu = "–" if r == "influxdb-own" else "%.1f" % ((float(g1) - float(g0)) / reads)
-ghwm = "–" if r == "influxdb-own" else "%s (%s)" % (gh, gr)
+own = r in ("influxdb-own", "influxql-bare")
+gcpu = "–" if own else "%.1f" % ((float(g1) - float(g0)) / reads)
+ghwm = "–" if own else "%s (%s)" % (gh, gr)
 print("| %s | %d | %s | %.1f | %.3f | %.0f | %s | %s | %.1f | %s (%s) |" % (
     r, n, s, int(b) / 2**20, t, n / t, gcpu, ghwm, (float(i1) - float(i0)) / reads, ih, ir))
 PY

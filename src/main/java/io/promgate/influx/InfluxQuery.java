@@ -134,6 +134,12 @@ public final class InfluxQuery {
         + " GROUP BY *";
   }
 
+  /** As {@link #select}, but {@code value} alone: for a range counted to have no {@code value_bits}. */
+  public String selectValues(String from, String extra) {
+    return "SELECT \"value\"::field FROM " + from + " WHERE " + where + (extra == null ? "" : " AND (" + extra + ")")
+        + " GROUP BY *";
+  }
+
   /** A FROM clause naming {@code measurements}. */
   public static String fromList(Collection<String> measurements) {
     StringBuilder sb = new StringBuilder();

@@ -39,6 +39,12 @@ final class QueryIndex {
   /** In label order, after {@link #seal}. */
   SeriesEntry[] sorted = new SeriesEntry[0];
   long totalSamples;
+  /**
+   * InfluxQL path: no series has a {@code value_bits} point in the range (counted in phase 1), so
+   * phase 2 selects {@code value} alone; InfluxDB then reads one field cursor per series instead of
+   * merging two.
+   */
+  boolean valueOnly;
   private String from;
 
   QueryIndex(ReadQuery query, InfluxQuery influxQuery) {

@@ -210,8 +210,25 @@ final class ReadExecution {
         return Future.succeededFuture(idx);
       }
       QueryIndex.Collector collector = new QueryIndex.Collector(idx, limits, external);
-      return run(iq.count(f), collector, false).map(v -> {
+      long[] specials = {0};
+      ChunkedQueryReader.Handler counting = new ChunkedQueryReader.Handler() {
+        @Override
+        public void series(String m, String[] k, String[] v, int n, String[] c, int cn) {
+          collector.series(m, k, v, n, c, cn);
+        }
+
+        @Override
+        public void row(ChunkedQueryReader.Row row) {
+          // columns: time, count("value"), count("value_bits")
+          if (row.size() > 2 && row.kind(2) == ChunkedQueryReader.Row.INTEGER) {
+            specials[0] += row.longValue(2);
+          }
+          collector.row(row);
+        }
+      };
+      return run(iq.count(f), counting, false).map(v -> {
         collector.finish();
+        idx.valueOnly = specials[0] == 0;
         return idx;
       });
     });
@@ -262,7 +279,7 @@ final class ReadExecution {
       SeriesStreamer s = SeriesStreamer.asTheyCome(idx, encoder, external);
       Future<Void> read = idx.storage != null
           ? rpc(idx, Fields.VALUE, false, null, s, true, readOn(idx, s))
-          : run(idx.influxQuery.select(idx.from(), null), s, true);
+          : run(select(idx, idx.from(), null), s, true);
       return read.map(v -> {
         s.end();
         encoder.endQuery();
@@ -283,7 +300,7 @@ final class ReadExecution {
           read = rpc(idx, Fields.VALUE, false, groups.size() == 1 ? null : groupSeries(idx, from, to), s, true,
               readOn(idx, s));
         } else {
-          read = run(groups.size() == 1 ? idx.influxQuery.select(idx.from(), null) : groupStatement(idx, from, to), s, true);
+          read = run(groups.size() == 1 ? select(idx, idx.from(), null) : groupStatement(idx, from, to), s, true);
         }
         return read.map(x -> {
           s.end();
@@ -399,7 +416,11 @@ final class ReadExecution {
         where.append(c);
       }
     }
-    return idx.influxQuery.select(InfluxQuery.fromList(names), everySeriesNamed ? where.toString() : null);
+    return select(idx, InfluxQuery.fromList(names), everySeriesNamed ? where.toString() : null);
+  }
+
+  private static String select(QueryIndex idx, String from, String extra) {
+    return idx.valueOnly ? idx.influxQuery.selectValues(from, extra) : idx.influxQuery.select(from, extra);
   }
 
   private Future<Void> run(String statement, ChunkedQueryReader.Handler handler, boolean toClient) {

@@ -38,6 +38,12 @@ import org.xerial.snappy.Snappy;
  *     folded into an order-independent checksum that must equal the loader's. Prints one
  *     tab-separated line, NAME samples series bytes seconds (the median of the repeats) min max,
  *     and exits 2 when any read's samples or checksum differ from what was written.
+ * read NAME URL START_MS END_MS influxql EXPECTED_SAMPLES EXPECTED_CHECKSUM [REPEATS=1]
+ *     the baseline for promgate's InfluxQL path: the same selection as one bare chunked InfluxQL
+ *     query sent straight to InfluxDB (URL: its /query?db=...), {@code SELECT "value" FROM
+ *     /^bench_metric_.*$/ WHERE time >= START AND time <= END GROUP BY *} with {@code epoch=ms},
+ *     {@code chunk_size=10000} (promgate's default) and MessagePack; timed the same way (to the
+ *     last byte, drained into memory), then parsed and checked against the loader's checksum.
  * </pre>
  *
  * The timed part does as little as possible (no parsing while the answer streams) so that on a
@@ -53,7 +59,7 @@ public final class ReadLoad {
       case "load" -> load(args[1], Integer.parseInt(args[2]), Integer.parseInt(args[3]), Long.parseLong(args[4]),
           Long.parseLong(args[5]), Integer.parseInt(args[6]));
       case "read" -> System.exit(read(args[1], args[2], Long.parseLong(args[3]), Long.parseLong(args[4]),
-          args[5].equals("chunks"), Long.parseLong(args[6]), Long.parseUnsignedLong(args[7], 16),
+          args[5], Long.parseLong(args[6]), Long.parseUnsignedLong(args[7], 16),
           args.length > 8 ? Integer.parseInt(args[8]) : 1));
       default -> throw new IllegalArgumentException("load or read, got " + args[0]);
     }
@@ -151,8 +157,10 @@ public final class ReadLoad {
     return Remote.Label.newBuilder().setName(n).setValue(v).build();
   }
 
-  static int read(String name, String url, long start, long end, boolean chunks, long expectedSamples,
+  static int read(String name, String url, long start, long end, String kind, long expectedSamples,
       long expectedChecksum, int repeats) throws Exception {
+    boolean chunks = kind.equals("chunks");
+    boolean influxql = kind.equals("influxql");
     Remote.ReadRequest.Builder req = Remote.ReadRequest.newBuilder().addQueries(Remote.Query.newBuilder()
         .setStartTimestampMs(start).setEndTimestampMs(end)
         .addMatchers(Remote.LabelMatcher.newBuilder().setType(Remote.LabelMatcher.Type.RE).setName("__name__")
@@ -167,7 +175,8 @@ public final class ReadLoad {
     int status = 0;
     for (int run = -1; run < repeats; run++) { // run -1: the warm-up
       long t0 = System.nanoTime();
-      HttpResponse<InputStream> resp = CLIENT.send(HttpRequest.newBuilder(URI.create(url))
+      HttpResponse<InputStream> resp = influxql ? CLIENT.send(bareQuery(url, start, end),
+          HttpResponse.BodyHandlers.ofInputStream()) : CLIENT.send(HttpRequest.newBuilder(URI.create(url))
           .header("Content-Type", "application/x-protobuf").header("Content-Encoding", "snappy")
           .header("X-Prometheus-Remote-Read-Version", "0.1.0").timeout(Duration.ofMinutes(30))
           .POST(HttpRequest.BodyPublishers.ofByteArray(compressedRequest)).build(),
@@ -180,7 +189,7 @@ public final class ReadLoad {
         seconds[run] = (System.nanoTime() - t0) / 1e9;
       }
       bytes = body.length;
-      counts = chunks ? walkFrames(body) : walkSamples(body);
+      counts = influxql ? walkInfluxQl(body) : chunks ? walkFrames(body) : walkSamples(body);
       if (counts[0] != expectedSamples || counts[2] != expectedChecksum) {
         System.err.printf("%s: MISMATCH: read %d samples (checksum %016x), written %d (checksum %016x)%n",
             name, counts[0], counts[2], expectedSamples, expectedChecksum);
@@ -191,6 +200,63 @@ public final class ReadLoad {
     System.out.printf("%s\t%d\t%d\t%d\t%.3f\t%.3f\t%.3f%n", name, counts[0], counts[1], bytes,
         seconds[repeats / 2], seconds[0], seconds[repeats - 1]);
     return status;
+  }
+
+  /** The bare chunked MessagePack InfluxQL query promgate's InfluxQL path is measured against. */
+  static HttpRequest bareQuery(String url, long start, long end) {
+    String q = "SELECT \"value\" FROM /^bench_metric_.*$/ WHERE time >= " + start * 1_000_000 + " AND time <= "
+        + end * 1_000_000 + " GROUP BY *";
+    return HttpRequest.newBuilder(URI.create(url + "&epoch=ms&chunked=true&chunk_size=10000"))
+        .header("Content-Type", "application/x-www-form-urlencoded").header("Accept", "application/x-msgpack")
+        .timeout(Duration.ofMinutes(30))
+        .POST(HttpRequest.BodyPublishers.ofString("q=" + java.net.URLEncoder.encode(q, java.nio.charset.StandardCharsets.UTF_8)))
+        .build();
+  }
+
+  /**
+   * samples, series, checksum of a chunked MessagePack InfluxQL answer, read with promgate's own
+   * parser: the tags are the labels ({@code __name__} among them, else the measurement), {@code value}
+   * the value.
+   */
+  static long[] walkInfluxQl(byte[] body) {
+    long[] out = new long[3];
+    java.util.Set<Long> seriesSeen = new java.util.HashSet<>();
+    io.promgate.influx.ChunkedQueryReader reader = new io.promgate.influx.ChunkedQueryReader(
+        new io.promgate.influx.ChunkedQueryReader.Handler() {
+          long seriesHash;
+          int valueColumn;
+
+          @Override
+          public void series(String measurement, String[] tagKeys, String[] tagValues, int tagCount, String[] columns,
+              int columnCount) {
+            // promgate keeps __name__ as a tag too; the measurement stands in when it is absent
+            boolean named = Arrays.asList(tagKeys).subList(0, tagCount).contains("__name__");
+            byte[] n = label("__name__", measurement).toByteArray();
+            seriesHash = named ? 0 : labelHash(n, 0, n.length);
+            for (int i = 0; i < tagCount; i++) {
+              if (!tagValues[i].isEmpty()) {
+                byte[] b = label(tagKeys[i], tagValues[i]).toByteArray();
+                seriesHash += labelHash(b, 0, b.length);
+              }
+            }
+            valueColumn = Arrays.asList(columns).subList(0, columnCount).indexOf("value");
+            seriesSeen.add(seriesHash);
+          }
+
+          @Override
+          public void row(io.promgate.influx.ChunkedQueryReader.Row row) {
+            if (row.isNull(valueColumn)) {
+              return;
+            }
+            out[0]++;
+            out[2] += sampleHash(seriesHash, row.longValue(0), Double.doubleToRawLongBits(row.doubleValue(valueColumn)));
+          }
+        });
+    reader.contentType("application/x-msgpack");
+    reader.feed(body, 0, body.length);
+    reader.end();
+    out[1] = seriesSeen.size();
+    return out;
   }
 
   /** samples, series, checksum of a SAMPLES answer. */

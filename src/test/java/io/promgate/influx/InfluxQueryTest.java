@@ -36,6 +36,13 @@ class InfluxQueryTest {
   }
 
   @Test
+  void selectValues_rangeWithoutSpecials_valueFieldAloneWithTheSameConditions() {
+    InfluxQuery q = InfluxQuery.of(List.of(m(Type.EQ, "__name__", "up"), m(Type.EQ, "job", "a")), 1000, 2000);
+    assertEquals("SELECT \"value\"::field FROM \"up\" WHERE time >= 1000000000 AND time <= 2000999999"
+        + " AND \"job\" = 'a' AND (\"instance\" = 'x') GROUP BY *", q.selectValues(q.from(), "\"instance\" = 'x'"));
+  }
+
+  @Test
   void of_nameRegex_fromClauseRegexAndShowMeasurements() {
     InfluxQuery q = InfluxQuery.of(List.of(m(Type.RE, "__name__", "go_.*|up"), m(Type.RE, "__name__", ".*_total")), 0, 0);
     assertEquals("/^(?:go_.*|up)$/", q.from());
