@@ -19,8 +19,8 @@ import org.openjdk.jmh.infra.Blackhole;
 /**
  * Every JMH benchmark (src/jmh/java, compiled with the tests) runs its {@code @Setup} — where each
  * benchmark checks that promgate and its baseline produce the same output, so every ratio compares
- * equal work — and then each {@code @Benchmark} method once, with every {@code @Param} at its first
- * value. A change that breaks a baseline's equality or a benchmark's setup fails here, not months
+ * equal work — and then each {@code @Benchmark} method once, for every combination of its
+ * {@code @Param} values. A change that breaks a baseline's equality or a benchmark's setup fails here, not months
  * later when someone runs JMH.
  */
 class BenchmarkSetupTest {
@@ -30,17 +30,35 @@ class BenchmarkSetupTest {
     "io.promgate.read.ReadEncodeBenchmark",
     "io.promgate.federate.FederateBenchmark",
     "io.promgate.relabel.RelabelBenchmark",
+    "io.promgate.ha.HaDecodeBenchmark",
   })
   void setUpAndEachBenchmarkOnce_run(String className) throws Throwable {
     Class<?> type = Class.forName(className);
-    Object state = type.getDeclaredConstructor().newInstance();
+    List<Field> params = new ArrayList<>();
     for (Field f : type.getDeclaredFields()) {
       Param p = f.getAnnotation(Param.class);
       if (p != null && p.value().length > 0) {
         f.setAccessible(true);
-        f.set(state, parse(f.getType(), p.value()[0]));
+        params.add(f);
       }
     }
+    int combinations = 1;
+    for (Field f : params) {
+      combinations *= f.getAnnotation(Param.class).value().length;
+    }
+    for (int c = 0; c < combinations; c++) {
+      Object state = type.getDeclaredConstructor().newInstance();
+      int rest = c;
+      for (Field f : params) {
+        String[] values = f.getAnnotation(Param.class).value();
+        f.set(state, parse(f.getType(), values[rest % values.length]));
+        rest /= values.length;
+      }
+      runOnce(type, state);
+    }
+  }
+
+  private static void runOnce(Class<?> type, Object state) throws Throwable {
     invokeAll(type, state, Setup.class);
     Blackhole bh = new Blackhole(
         "Today's password is swordfish. I understand instantiating Blackholes directly is dangerous.");
@@ -53,7 +71,7 @@ class BenchmarkSetupTest {
       }
     }
     invokeAll(type, state, TearDown.class);
-    assertFalse(ran.isEmpty(), className + " has no @Benchmark method");
+    assertFalse(ran.isEmpty(), type.getName() + " has no @Benchmark method");
     bh.evaporate("Yes, I am Stephen Hawking, and know a thing or two about black holes.");
   }
 
