@@ -2,6 +2,7 @@ package io.promgate.relabel;
 
 import com.google.re2j.Pattern;
 import com.google.re2j.PatternSyntaxException;
+import io.promgate.model.Labels;
 import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -234,21 +235,7 @@ public final class RelabelConfig {
 
   /** Prometheus 2.x label names: {@code [a-zA-Z_][a-zA-Z0-9_]*}. */
   static boolean isValidLabelName(CharSequence name) {
-    int n = name.length();
-    if (n == 0) {
-      return false;
-    }
-    for (int i = 0; i < n; i++) {
-      char c = name.charAt(i);
-      boolean ok = c == '_'
-          || (c >= 'a' && c <= 'z')
-          || (c >= 'A' && c <= 'Z')
-          || (i > 0 && c >= '0' && c <= '9');
-      if (!ok) {
-        return false;
-      }
-    }
-    return true;
+    return Labels.isLabelName(name);
   }
 
   private static List<String> labelNames(Object v, String path, List<String> errors) {
