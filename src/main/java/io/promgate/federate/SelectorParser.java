@@ -261,28 +261,25 @@ public final class SelectorParser {
 
   private Token lex() throws SelectorParseException {
     while (true) {
-      Token t = braceOpen ? lexInsideBraces() : lexStatements();
-      if (t != null) {
-        return t;
+      // Space and comments separate tokens the same way inside and outside braces.
+      if (pos < cps.length && cps[pos] == '#') {
+        skipComment();
+      } else if (pos < cps.length && isSpace(cps[pos])) {
+        skipSpace();
+      } else {
+        return braceOpen ? lexInsideBraces() : lexStatements();
       }
     }
   }
 
-  /** One token outside braces, or null for skipped space and comments. */
+  /** One token outside braces (space and comments already skipped). */
   private Token lexStatements() throws SelectorParseException {
-    if (pos < cps.length && cps[pos] == '#') {
-      skipComment();
-      return null;
-    }
     int r = next();
     switch (r) {
       case EOF:
         return emit(Kind.EOF);
       case ',':
         return emit(Kind.COMMA);
-      case ' ', '\t', '\n', '\r':
-        skipSpace();
-        return null;
       case '*', '/', '%', '+', '-', '^':
         return emitOp(text(start, pos), null);
       case '=':
@@ -339,19 +336,12 @@ public final class SelectorParser {
     }
   }
 
-  /** One token inside {@code {...}}, where keywords are plain identifiers; null for skipped input. */
+  /** One token inside {@code {...}}, where keywords are plain identifiers. */
   private Token lexInsideBraces() throws SelectorParseException {
-    if (pos < cps.length && cps[pos] == '#') {
-      skipComment();
-      return null;
-    }
     int r = next();
     switch (r) {
       case EOF:
         throw lexError("unexpected end of input inside braces");
-      case ' ', '\t', '\n', '\r':
-        skipSpace();
-        return null;
       case ',':
         return emit(Kind.COMMA);
       case '"', '\'':
