@@ -188,7 +188,17 @@ public final class InfluxClient implements AutoCloseable {
 
   /** Runs one InfluxQL statement that returns no rows (CREATE DATABASE ...). */
   public Future<Void> execute(String influxql) {
-    HttpRequest<Buffer> req = request(HttpMethod.POST, path("/query"));
+    return postQuery(path("/query"), influxql).compose(resp -> {
+      String err = firstStatementError(resp.bodyAsString());
+      return err == null
+          ? Future.succeededFuture()
+          : Future.failedFuture(new StorageException(StorageException.Kind.REJECTED, err));
+    });
+  }
+
+  /** POSTs {@code q=influxql} to {@code uri}: the 2xx answer, else a failed {@link StorageException}. */
+  private Future<HttpResponse<Buffer>> postQuery(String uri, String influxql) {
+    HttpRequest<Buffer> req = request(HttpMethod.POST, uri);
     return req.sendForm(io.vertx.core.MultiMap.caseInsensitiveMultiMap().add("q", influxql)).transform(ar -> {
       if (ar.failed()) {
         return Future.failedFuture(unreachable(ar.cause()));
@@ -197,10 +207,7 @@ public final class InfluxClient implements AutoCloseable {
       if (resp.statusCode() / 100 != 2) {
         return Future.failedFuture(classify(resp.statusCode(), errorText(resp)));
       }
-      String err = firstStatementError(resp.bodyAsString());
-      return err == null
-          ? Future.succeededFuture()
-          : Future.failedFuture(new StorageException(StorageException.Kind.REJECTED, err));
+      return Future.succeededFuture(resp);
     });
   }
 
@@ -216,15 +223,7 @@ public final class InfluxClient implements AutoCloseable {
       uri.append("&rp=").append(enc(config.retentionPolicy()));
     }
     uri.append("&epoch=ms");
-    HttpRequest<Buffer> req = request(HttpMethod.POST, uri.toString());
-    return req.sendForm(io.vertx.core.MultiMap.caseInsensitiveMultiMap().add("q", influxql)).transform(ar -> {
-      if (ar.failed()) {
-        return Future.failedFuture(unreachable(ar.cause()));
-      }
-      HttpResponse<Buffer> resp = ar.result();
-      if (resp.statusCode() / 100 != 2) {
-        return Future.failedFuture(classify(resp.statusCode(), errorText(resp)));
-      }
+    return postQuery(uri.toString(), influxql).compose(resp -> {
       JsonObject answer;
       try {
         answer = new JsonObject(resp.body());
