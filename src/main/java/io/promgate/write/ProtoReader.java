@@ -29,14 +29,6 @@ public final class ProtoReader {
     return pos < limit;
   }
 
-  public int pos() {
-    return pos;
-  }
-
-  public int limit() {
-    return limit;
-  }
-
   /** Reads a field key; returns {@code fieldNumber << 3 | wireType}. */
   public int readTag() {
     int p = pos;
