@@ -20,7 +20,7 @@ import java.util.Map;
  * identifier "c" in label matching, expected "," or "}"}). Prometheus reports the first error
  * of a lexer that runs one token ahead of a yacc grammar; this recursive-descent parser asks its
  * lexer for tokens in the same order, so the first error and its position come out the same.
- * {@code SelectorParserConformanceTest} holds the table and checks it against a real Prometheus.
+ * {@code SelectorParserTest} holds the table and checks it against a real Prometheus.
  *
  * <p>Semantics kept from Prometheus 2.42: the metric name becomes {@code __name__="name"}; no
  * "at least one non-empty matcher" rule applies to {@code /federate} selectors, and a selector

@@ -87,8 +87,7 @@ final class FastSeries {
    * <p>Why: label by label it does the least work there is — an 8-byte load checks a name
    * (SWAR, {@link LabelBytes#notLabelChars}), orders it (as a big-endian number) and stores it, a word per
    * 8 bytes of value ({@link TagValues#copyAndClassify}) — with everything in locals, and reads
-   * each byte once. Measured on DecodeBenchmark's request (A/B in one JVM, CPU time per
-   * 2,000-series request): 1,026 µs with the separate check and write passes, 692 µs with this.
+   * each byte once. DecodeBenchmark measures the whole decode (BENCHMARKS.md).
    */
   boolean series(byte[] buf, int off, int len, RemoteWriteConfig limits, LineBuffer out, WriteStats stats) {
     int end = off + len;

@@ -24,7 +24,7 @@ import java.util.function.Supplier;
 import org.jboss.logging.Logger;
 
 /**
- * {@code POST /api/v1/write}: remote write 1.0 into InfluxDB.
+ * {@code POST /api/v1/write}: remote write 1.0 and 2.0 into InfluxDB.
  *
  * <p>Order of work, cheapest refusal first: in-flight limit, headers, declared body size, body
  * bytes as they arrive, snappy preamble (before allocating), protobuf and labels while decoding,
