@@ -495,23 +495,12 @@ public final class SelectorParser {
         base = 8;
         max = 255;
         break;
-      case 'x':
-        ch = next();
-        n = 2;
+      case 'x', 'u', 'U':
+        // x: two hex digits, a byte; u and U: four and eight, a code point
+        n = ch == 'x' ? 2 : ch == 'u' ? 4 : 8;
+        max = ch == 'x' ? 255 : Character.MAX_CODE_POINT;
         base = 16;
-        max = 255;
-        break;
-      case 'u':
         ch = next();
-        n = 4;
-        base = 16;
-        max = Character.MAX_CODE_POINT;
-        break;
-      case 'U':
-        ch = next();
-        n = 8;
-        base = 16;
-        max = Character.MAX_CODE_POINT;
         break;
       case EOF:
         throw lexError("escape sequence not terminated");
