@@ -270,12 +270,9 @@ public final class ReadHandler implements Handler<RoutingContext> {
       if (e.reason().limit != null) {
         metrics.limitHit(e.reason().limit);
       }
-    } else if (error instanceof StorageException e && e.kind() == StorageException.Kind.REJECTED) {
-      status = 400;
-      message = "InfluxDB refused the query: " + e.getMessage();
-    } else if (error instanceof StorageException) {
-      status = 503;
-      message = error.getMessage();
+    } else if (error instanceof StorageException e) {
+      status = e.status();
+      message = e.kind() == StorageException.Kind.REJECTED ? "InfluxDB refused the query: " + e.getMessage() : e.getMessage();
     } else {
       status = 500;
       message = "remote read failed: " + error;
