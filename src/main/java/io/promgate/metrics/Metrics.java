@@ -94,7 +94,8 @@ public final class Metrics {
           counter(r, "promgate.remote_write.overloaded", "Requests refused with 503 at remote_write.max_inflight_requests.");
       duration =
           timer(r, "promgate.remote_write.request.duration", "Remote-write request latency, from body received to answer.");
-      gauge(r, "promgate.remote_write.requests_in_flight", "Remote-write requests being decoded or waiting for InfluxDB.", inFlight::get);
+      gauge(r, "promgate.remote_write.requests_in_flight",
+          "Remote-write requests being decoded or waiting for InfluxDB.", inFlight::get);
     }
 
     public void answered(int code) {
@@ -155,8 +156,10 @@ public final class Metrics {
 
     Shards(MeterRegistry r) {
       this.r = r;
-      gauge(r, "promgate.shard.dropped_targets", "Discovered targets that sharding.relabel_configs drop (on no shard).", droppedTargets::get);
-      gauge(r, "promgate.shard.invalid_targets", "Targets kept by relabeling that Prometheus would refuse (no or bad __address__,"
+      gauge(r, "promgate.shard.dropped_targets",
+          "Discovered targets that sharding.relabel_configs drop (on no shard).", droppedTargets::get);
+      gauge(r, "promgate.shard.invalid_targets",
+          "Targets kept by relabeling that Prometheus would refuse (no or bad __address__,"
               + " bad scrape interval/timeout labels); on no shard.", invalidTargets::get);
       assignments = counter(r, "promgate.shard.assignments", "Times the shard assignment was recomputed.");
       assignmentDuration =
@@ -382,7 +385,8 @@ public final class Metrics {
       duration =
           timer(r, "promgate.remote_read.request.duration", "Remote-read request latency, from body received to the last byte written.");
       gauge(r, "promgate.remote_read.requests_in_flight", "Remote-read requests being answered.", inFlight::get);
-      gauge(r, "promgate.remote_read.requests_queued", "Remote-read requests waiting for remote_read.max_concurrent_queries.", queued::get);
+      gauge(r, "promgate.remote_read.requests_queued",
+          "Remote-read requests waiting for remote_read.max_concurrent_queries.", queued::get);
     }
 
     public void answered(int code) {
@@ -403,7 +407,8 @@ public final class Metrics {
 
     Ha(MeterRegistry r) {
       this.r = r;
-      gauge(r, "promgate.ha.clusters", "HA clusters (values of remote_write.ha_tracker.cluster_label) this promgate tracks.", clusterCount::get);
+      gauge(r, "promgate.ha.clusters",
+          "HA clusters (values of remote_write.ha_tracker.cluster_label) this promgate tracks.", clusterCount::get);
     }
 
     /** The counters of one cluster, registered on first use. */
