@@ -31,12 +31,7 @@ import org.yaml.snakeyaml.Yaml;
  * and write_relabel_configs run it. 1024 distinct label sets (by address) so that neither the
  * hash nor the regexes see one value only.
  *
- * <p>Measured on the 2-core dev machine, JDK 17, under a
- * load average of about 10 from other builds (so indicative, errors of ±50% and more):
- * {@code relabelAndHashmod} 55k-65k label sets/s (15-18 µs each), {@code shardKeep} the same,
- * {@code hashmodOnly} 2M-3.5M/s. Per rule (best of 8 rounds of a plain loop, same load): drop
- * 0.2 µs, replace {@code (.*):\d+} 8.8 µs, replace {@code (\w+)-(\w+)-\d+} 3.1 µs, labeldrop
- * over 10 names 1.7 µs, hashmod 0.4 µs: RE2/J's capture-group extraction dominates.
+ * <p>The measured figures are in BENCHMARKS.md.
  *
  * <p>Each benchmark has a {@code ...Naive} twin in the same run: the same parsed rules applied the
  * straightforward way, a {@code TreeMap} copy of the labels, {@code java.util.regex} anchored as

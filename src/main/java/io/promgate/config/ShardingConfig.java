@@ -1,5 +1,6 @@
 package io.promgate.config;
 
+import io.promgate.model.Labels;
 import io.promgate.relabel.RelabelConfig;
 import io.promgate.relabel.RelabelConfigs;
 import java.net.URI;
@@ -185,7 +186,7 @@ public record ShardingConfig(
           + timeout.toMillis() + "ms > " + interval.toMillis() + "ms)");
     }
     String shardLabel = t.string("shard_label", DISABLED.shardLabel);
-    if (!shardLabel.isEmpty() && (!isLabelName(shardLabel) || shardLabel.startsWith("__"))) {
+    if (!shardLabel.isEmpty() && (!Labels.isLabelName(shardLabel) || shardLabel.startsWith("__"))) {
       t.error("shard_label", "not a valid external label name: \"" + shardLabel + "\"");
     }
     Duration sdRefresh = t.duration("sd_refresh_interval", DISABLED.sdRefreshInterval);
@@ -294,7 +295,7 @@ public record ShardingConfig(
     }
     Map<String, String> labels = new TreeMap<>(c.stringMap("labels"));
     for (String name : labels.keySet()) {
-      if (!isLabelName(name)) {
+      if (!Labels.isLabelName(name)) {
         c.error("labels", "\"" + name + "\" is not a valid label name");
       }
     }
@@ -372,7 +373,7 @@ public record ShardingConfig(
     List<String> names = new ArrayList<>(raw.size());
     for (int i = 0; i < raw.size(); i++) {
       Object v = raw.get(i);
-      if (v instanceof String s && isLabelName(s)) {
+      if (v instanceof String s && Labels.isLabelName(s)) {
         names.add(s);
       } else {
         t.error(key + "[" + i + "]", "\"" + v + "\" is not a valid label name");
@@ -486,21 +487,5 @@ public record ShardingConfig(
 
   private static String literal(char c) {
     return String.format("\\x{%04x}", (int) c);
-  }
-
-  /** Prometheus 2.x label names: {@code [a-zA-Z_][a-zA-Z0-9_]*}. */
-  static boolean isLabelName(String name) {
-    if (name.isEmpty()) {
-      return false;
-    }
-    for (int i = 0; i < name.length(); i++) {
-      char c = name.charAt(i);
-      boolean ok = c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
-          || (i > 0 && c >= '0' && c <= '9');
-      if (!ok) {
-        return false;
-      }
-    }
-    return true;
   }
 }

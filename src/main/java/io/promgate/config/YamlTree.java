@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.BiFunction;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -112,87 +113,88 @@ public final class YamlTree {
     return out;
   }
 
-  public String string(String key, String dflt) {
+  /**
+   * The value at {@code key} as {@code convert} makes it, or {@code dflt} when absent or when
+   * {@code convert} refused it (returned null after recording the error).
+   */
+  private <T> T typed(String key, T dflt, BiFunction<String, Object, T> convert) {
     read.add(key);
     Object v = map.get(key);
     if (v == null) {
       return dflt;
     }
-    if (v instanceof String s) {
-      return s;
-    }
-    if (v instanceof Number || v instanceof Boolean) {
-      return String.valueOf(v);
-    }
-    error(key, "expected a string, got " + kind(key, v));
-    return dflt;
+    T t = convert.apply(key, v);
+    return t == null ? dflt : t;
+  }
+
+  public String string(String key, String dflt) {
+    return typed(key, dflt, (k, v) -> {
+      if (v instanceof String s) {
+        return s;
+      }
+      if (v instanceof Number || v instanceof Boolean) {
+        return String.valueOf(v);
+      }
+      error(k, "expected a string, got " + kind(k, v));
+      return null;
+    });
   }
 
   public boolean bool(String key, boolean dflt) {
-    read.add(key);
-    Object v = map.get(key);
-    if (v == null) {
-      return dflt;
-    }
-    if (v instanceof Boolean b) {
-      return b;
-    }
-    error(key, "expected true or false, got " + quote(key, v));
-    return dflt;
+    return typed(key, dflt, (k, v) -> {
+      if (v instanceof Boolean b) {
+        return b;
+      }
+      error(k, "expected true or false, got " + quote(k, v));
+      return null;
+    });
   }
 
   /** A whole number within {@code [min, max]}. */
   public long integer(String key, long dflt, long min, long max) {
-    read.add(key);
-    Object v = map.get(key);
-    if (v == null) {
-      return dflt;
-    }
-    if (v instanceof Integer || v instanceof Long) {
+    return typed(key, dflt, (k, v) -> {
+      if (!(v instanceof Integer || v instanceof Long)) {
+        error(k, "expected a whole number, got " + quote(k, v));
+        return null;
+      }
       long n = ((Number) v).longValue();
       if (n < min || n > max) {
-        error(key, "must be between " + min + " and " + max + ", got " + n);
-        return dflt;
+        error(k, "must be between " + min + " and " + max + ", got " + n);
+        return null;
       }
       return n;
-    }
-    error(key, "expected a whole number, got " + quote(key, v));
-    return dflt;
+    });
   }
 
   /** A Prometheus-style duration ({@code 30s}, {@code 1m30s}, {@code 500ms}), strictly positive. */
   public Duration duration(String key, Duration dflt) {
-    read.add(key);
-    Object v = map.get(key);
-    if (v == null) {
-      return dflt;
-    }
-    Duration d = parseDuration(String.valueOf(v));
-    if (d == null || d.isZero()) {
-      error(key, "not a positive duration (like 30s, 1m, 1h30m, 500ms): " + quote(key, v));
-      return dflt;
-    }
-    return d;
+    return typed(key, dflt, (k, v) -> {
+      Duration d = parseDuration(String.valueOf(v));
+      if (d == null || d.isZero()) {
+        error(k, "not a positive duration (like 30s, 1m, 1h30m, 500ms): " + quote(k, v));
+        return null;
+      }
+      return d;
+    });
   }
 
   /** A byte size: a whole number of bytes or a number with B, KB/KiB, MB/MiB, GB/GiB (base 2). */
   public long bytes(String key, long dflt, long min, long max) {
-    read.add(key);
-    Object v = map.get(key);
-    if (v == null) {
-      return dflt;
-    }
+    return typed(key, dflt, (k, v) -> byteSize(k, v, min, max));
+  }
+
+  private Long byteSize(String key, Object v, long min, long max) {
     Matcher m = SIZE.matcher(String.valueOf(v).trim());
     if (!m.matches()) {
       error(key, "not a byte size (like 10MiB or 1048576): " + quote(key, v));
-      return dflt;
+      return null;
     }
     long n;
     try {
       n = Long.parseLong(m.group(1));
     } catch (NumberFormatException e) {
       error(key, "byte size too large: " + quote(key, v));
-      return dflt;
+      return null;
     }
     String unit = m.group(2) == null ? "B" : m.group(2);
     int shift =
@@ -204,12 +206,12 @@ public final class YamlTree {
         };
     if (n > (max >> shift)) {
       error(key, "must be at most " + max + " bytes, got " + quote(key, v));
-      return dflt;
+      return null;
     }
     n <<= shift;
     if (n < min) {
       error(key, "must be at least " + min + " bytes, got " + quote(key, v));
-      return dflt;
+      return null;
     }
     return n;
   }

@@ -20,7 +20,7 @@ import java.util.Map;
  * identifier "c" in label matching, expected "," or "}"}). Prometheus reports the first error
  * of a lexer that runs one token ahead of a yacc grammar; this recursive-descent parser asks its
  * lexer for tokens in the same order, so the first error and its position come out the same.
- * {@code SelectorParserConformanceTest} holds the table and checks it against a real Prometheus.
+ * {@code SelectorParserTest} holds the table and checks it against a real Prometheus.
  *
  * <p>Semantics kept from Prometheus 2.42: the metric name becomes {@code __name__="name"}; no
  * "at least one non-empty matcher" rule applies to {@code /federate} selectors, and a selector
@@ -261,28 +261,25 @@ public final class SelectorParser {
 
   private Token lex() throws SelectorParseException {
     while (true) {
-      Token t = braceOpen ? lexInsideBraces() : lexStatements();
-      if (t != null) {
-        return t;
+      // Space and comments separate tokens the same way inside and outside braces.
+      if (pos < cps.length && cps[pos] == '#') {
+        skipComment();
+      } else if (pos < cps.length && isSpace(cps[pos])) {
+        skipSpace();
+      } else {
+        return braceOpen ? lexInsideBraces() : lexStatements();
       }
     }
   }
 
-  /** One token outside braces, or null for skipped space and comments. */
+  /** One token outside braces (space and comments already skipped). */
   private Token lexStatements() throws SelectorParseException {
-    if (pos < cps.length && cps[pos] == '#') {
-      skipComment();
-      return null;
-    }
     int r = next();
     switch (r) {
       case EOF:
         return emit(Kind.EOF);
       case ',':
         return emit(Kind.COMMA);
-      case ' ', '\t', '\n', '\r':
-        skipSpace();
-        return null;
       case '*', '/', '%', '+', '-', '^':
         return emitOp(text(start, pos), null);
       case '=':
@@ -339,19 +336,12 @@ public final class SelectorParser {
     }
   }
 
-  /** One token inside {@code {...}}, where keywords are plain identifiers; null for skipped input. */
+  /** One token inside {@code {...}}, where keywords are plain identifiers. */
   private Token lexInsideBraces() throws SelectorParseException {
-    if (pos < cps.length && cps[pos] == '#') {
-      skipComment();
-      return null;
-    }
     int r = next();
     switch (r) {
       case EOF:
         throw lexError("unexpected end of input inside braces");
-      case ' ', '\t', '\n', '\r':
-        skipSpace();
-        return null;
       case ',':
         return emit(Kind.COMMA);
       case '"', '\'':
@@ -505,23 +495,12 @@ public final class SelectorParser {
         base = 8;
         max = 255;
         break;
-      case 'x':
-        ch = next();
-        n = 2;
+      case 'x', 'u', 'U':
+        // x: two hex digits, a byte; u and U: four and eight, a code point
+        n = ch == 'x' ? 2 : ch == 'u' ? 4 : 8;
+        max = ch == 'x' ? 255 : Character.MAX_CODE_POINT;
         base = 16;
-        max = 255;
-        break;
-      case 'u':
         ch = next();
-        n = 4;
-        base = 16;
-        max = Character.MAX_CODE_POINT;
-        break;
-      case 'U':
-        ch = next();
-        n = 8;
-        base = 16;
-        max = Character.MAX_CODE_POINT;
         break;
       case EOF:
         throw lexError("escape sequence not terminated");

@@ -22,6 +22,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * InfluxDB's v1 HTTP API ({@code /write}, {@code /query}, {@code /ping}) over one pooled,
@@ -39,9 +41,9 @@ public final class InfluxClient implements AutoCloseable {
   private final boolean owner;
   private final Vertx vertx;
   private final WebClientOptions options;
-  private volatile HttpClient queryClient;
-  private volatile NetClient storageClient;
-  private final InfluxClient root; // this, or the client whose pools a view shares
+  // Created on first use; a view shares its root's.
+  private final Lazy<HttpClient> queryClient;
+  private final Lazy<NetClient> storageClient;
 
   public InfluxClient(Vertx vertx, InfluxDbConfig config) {
     this.config = config;
@@ -63,7 +65,15 @@ public final class InfluxClient implements AutoCloseable {
     this.owner = true;
     this.vertx = vertx;
     this.options = options;
-    this.root = this;
+    // Streaming reads get their own pool: a long remote-read answer must not hold a connection the
+    // write path (max_concurrent_writes) is waiting for.
+    this.queryClient = new Lazy<>(() -> vertx.createHttpClient(new HttpClientOptions(options).setMaxPoolSize(64)));
+    // No idle timeout: closing a read InfluxDB is still sending kills influxd 1.6.7 (see
+    // StorageRpc#fail), and a paused read is legitimately idle; yamux pings keep it alive.
+    this.storageClient = new Lazy<>(() -> vertx.createNetClient(new NetClientOptions()
+        .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, config.timeout().toMillis()))
+        .setTcpNoDelay(true)
+        .setReceiveBufferSize(1 << 20)));
   }
 
   /**
@@ -79,7 +89,8 @@ public final class InfluxClient implements AutoCloseable {
     this.owner = false;
     this.vertx = root.vertx;
     this.options = root.options;
-    this.root = root.root;
+    this.queryClient = root.queryClient;
+    this.storageClient = root.storageClient;
   }
 
   /** The same server, credentials and connection pool, writing to {@code database}. */
@@ -177,7 +188,17 @@ public final class InfluxClient implements AutoCloseable {
 
   /** Runs one InfluxQL statement that returns no rows (CREATE DATABASE ...). */
   public Future<Void> execute(String influxql) {
-    HttpRequest<Buffer> req = request(HttpMethod.POST, path("/query"));
+    return postQuery(path("/query"), influxql).compose(resp -> {
+      String err = firstStatementError(resp.bodyAsString());
+      return err == null
+          ? Future.succeededFuture()
+          : Future.failedFuture(new StorageException(StorageException.Kind.REJECTED, err));
+    });
+  }
+
+  /** POSTs {@code q=influxql} to {@code uri}: the 2xx answer, else a failed {@link StorageException}. */
+  private Future<HttpResponse<Buffer>> postQuery(String uri, String influxql) {
+    HttpRequest<Buffer> req = request(HttpMethod.POST, uri);
     return req.sendForm(io.vertx.core.MultiMap.caseInsensitiveMultiMap().add("q", influxql)).transform(ar -> {
       if (ar.failed()) {
         return Future.failedFuture(unreachable(ar.cause()));
@@ -186,10 +207,7 @@ public final class InfluxClient implements AutoCloseable {
       if (resp.statusCode() / 100 != 2) {
         return Future.failedFuture(classify(resp.statusCode(), errorText(resp)));
       }
-      String err = firstStatementError(resp.bodyAsString());
-      return err == null
-          ? Future.succeededFuture()
-          : Future.failedFuture(new StorageException(StorageException.Kind.REJECTED, err));
+      return Future.succeededFuture(resp);
     });
   }
 
@@ -205,15 +223,7 @@ public final class InfluxClient implements AutoCloseable {
       uri.append("&rp=").append(enc(config.retentionPolicy()));
     }
     uri.append("&epoch=ms");
-    HttpRequest<Buffer> req = request(HttpMethod.POST, uri.toString());
-    return req.sendForm(io.vertx.core.MultiMap.caseInsensitiveMultiMap().add("q", influxql)).transform(ar -> {
-      if (ar.failed()) {
-        return Future.failedFuture(unreachable(ar.cause()));
-      }
-      HttpResponse<Buffer> resp = ar.result();
-      if (resp.statusCode() / 100 != 2) {
-        return Future.failedFuture(classify(resp.statusCode(), errorText(resp)));
-      }
+    return postQuery(uri.toString(), influxql).compose(resp -> {
       JsonObject answer;
       try {
         answer = new JsonObject(resp.body());
@@ -260,7 +270,7 @@ public final class InfluxClient implements AutoCloseable {
       uri.append("&rp=").append(enc(config.retentionPolicy()));
     }
     uri.append("&epoch=ms&chunked=true&chunk_size=").append(chunkSize);
-    return QueryStream.start(this, queryClient(), uri.toString(), influxql, msgpack, reader, flow);
+    return QueryStream.start(this, queryClient.get(), uri.toString(), influxql, msgpack, reader, flow);
   }
 
   /**
@@ -277,48 +287,8 @@ public final class InfluxClient implements AutoCloseable {
   public StorageRpc storageRead(String host, int port, StoragePredicate predicate, StoragePredicate.Fields fields,
       boolean count, List<String[]> series, ChunkedQueryReader.Handler handler, WriteStream<?> flow,
       java.util.function.Supplier<Future<Void>> beforeSeries) {
-    return StorageRpc.start(storageClient(), host, port, predicate.request(fields, count, series), handler, flow,
+    return StorageRpc.start(storageClient.get(), host, port, predicate.request(fields, count, series), handler, flow,
         beforeSeries);
-  }
-
-  private NetClient storageClient() {
-    if (root != this) {
-      return root.storageClient();
-    }
-    NetClient c = storageClient;
-    if (c == null) {
-      synchronized (this) {
-        if (storageClient == null) {
-          int timeoutMs = (int) Math.min(Integer.MAX_VALUE, config.timeout().toMillis());
-          // No idle timeout: closing a read InfluxDB is still sending kills influxd 1.6.7 (see
-          // StorageRpc#fail), and a paused read is legitimately idle; yamux pings keep it alive.
-          storageClient = vertx.createNetClient(new NetClientOptions()
-              .setConnectTimeout(timeoutMs)
-              .setTcpNoDelay(true)
-              .setReceiveBufferSize(1 << 20));
-        }
-        c = storageClient;
-      }
-    }
-    return c;
-  }
-
-  // Streaming reads get their own pool: a long remote-read answer must not hold a connection the
-  // write path (max_concurrent_writes) is waiting for.
-  private HttpClient queryClient() {
-    if (root != this) {
-      return root.queryClient();
-    }
-    HttpClient c = queryClient;
-    if (c == null) {
-      synchronized (this) {
-        if (queryClient == null) {
-          queryClient = vertx.createHttpClient(new HttpClientOptions(options).setMaxPoolSize(64));
-        }
-        c = queryClient;
-      }
-    }
-    return c;
   }
 
   Vertx vertx() {
@@ -429,13 +399,37 @@ public final class InfluxClient implements AutoCloseable {
       return; // views share the root's pools; only the root closes them
     }
     client.close();
-    HttpClient c = queryClient;
-    if (c != null) {
-      c.close();
+    queryClient.ifCreated(HttpClient::close);
+    storageClient.ifCreated(NetClient::close);
+  }
+
+  /** A value created on first use, at most once (double-checked). */
+  private static final class Lazy<T> {
+    private final Supplier<T> create;
+    private volatile T value;
+
+    Lazy(Supplier<T> create) {
+      this.create = create;
     }
-    NetClient n = storageClient;
-    if (n != null) {
-      n.close();
+
+    T get() {
+      T v = value;
+      if (v == null) {
+        synchronized (this) {
+          if (value == null) {
+            value = create.get();
+          }
+          v = value;
+        }
+      }
+      return v;
+    }
+
+    void ifCreated(Consumer<T> action) {
+      T v = value;
+      if (v != null) {
+        action.accept(v);
+      }
     }
   }
 }

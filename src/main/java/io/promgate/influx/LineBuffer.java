@@ -53,10 +53,6 @@ public final class LineBuffer {
     return len;
   }
 
-  public void truncate(int newLength) {
-    len = newLength;
-  }
-
   /**
    * For writers that fill {@link #array()} directly (the remote-write decoder's hot loop): after
    * {@link #ensure ensure(n)} they may write {@code array()[length(), length()+n)} and then set

@@ -8,7 +8,7 @@ import java.math.BigInteger;
  * Double.toString}, JDK-4511638), written straight into a byte array with no allocation.
  *
  * <p>Why: remote-write samples are mostly full-precision fractions, and JDK 17's {@code
- * Double.toString} (FloatingDecimal) costs ~250 ns and a String per value on this path.
+ * Double.toString} (FloatingDecimal) allocates a String per value on this path.
  *
  * <p>The idea in brief. A finite positive double is {@code v = c·2^q}; every real in its rounding
  * interval {@code R} (half an ulp either side, a quarter below when {@code c} is the smallest

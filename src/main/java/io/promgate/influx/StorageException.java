@@ -24,4 +24,9 @@ public final class StorageException extends RuntimeException {
   public Kind kind() {
     return kind;
   }
+
+  /** The HTTP status a client is answered with: 400 when rejected, else 503 (retry). */
+  public int status() {
+    return kind == Kind.REJECTED ? 400 : 503;
+  }
 }

@@ -93,13 +93,9 @@ public final class Metrics {
       overloaded =
           counter(r, "promgate.remote_write.overloaded", "Requests refused with 503 at remote_write.max_inflight_requests.");
       duration =
-          Timer.builder("promgate.remote_write.request.duration")
-              .description("Remote-write request latency, from body received to answer.")
-              .serviceLevelObjectives(BUCKETS)
-              .register(r);
-      Gauge.builder("promgate.remote_write.requests_in_flight", inFlight, AtomicInteger::get)
-          .description("Remote-write requests being decoded or waiting for InfluxDB.")
-          .register(r);
+          timer(r, "promgate.remote_write.request.duration", "Remote-write request latency, from body received to answer.");
+      gauge(r, "promgate.remote_write.requests_in_flight",
+          "Remote-write requests being decoded or waiting for InfluxDB.", inFlight::get);
     }
 
     public void answered(int code) {
@@ -122,10 +118,7 @@ public final class Metrics {
 
     Influx(MeterRegistry r) {
       writeDuration =
-          Timer.builder("promgate.influxdb.write.duration")
-              .description("InfluxDB /write latency per batch.")
-              .serviceLevelObjectives(BUCKETS)
-              .register(r);
+          timer(r, "promgate.influxdb.write.duration", "InfluxDB /write latency per batch.");
       writesOk = writes(r, "success");
       writesUnavailable = writes(r, "unavailable");
       writesRejected = writes(r, "rejected");
@@ -163,19 +156,14 @@ public final class Metrics {
 
     Shards(MeterRegistry r) {
       this.r = r;
-      Gauge.builder("promgate.shard.dropped_targets", droppedTargets, AtomicLong::get)
-          .description("Discovered targets that sharding.relabel_configs drop (on no shard).")
-          .register(r);
-      Gauge.builder("promgate.shard.invalid_targets", invalidTargets, AtomicLong::get)
-          .description("Targets kept by relabeling that Prometheus would refuse (no or bad __address__,"
-              + " bad scrape interval/timeout labels); on no shard.")
-          .register(r);
+      gauge(r, "promgate.shard.dropped_targets",
+          "Discovered targets that sharding.relabel_configs drop (on no shard).", droppedTargets::get);
+      gauge(r, "promgate.shard.invalid_targets",
+          "Targets kept by relabeling that Prometheus would refuse (no or bad __address__,"
+              + " bad scrape interval/timeout labels); on no shard.", invalidTargets::get);
       assignments = counter(r, "promgate.shard.assignments", "Times the shard assignment was recomputed.");
       assignmentDuration =
-          Timer.builder("promgate.shard.assignment.duration")
-              .description("Time to relabel and hash every discovered target.")
-              .serviceLevelObjectives(BUCKETS)
-              .register(r);
+          timer(r, "promgate.shard.assignment.duration", "Time to relabel and hash every discovered target.");
     }
 
     /**
@@ -287,10 +275,7 @@ public final class Metrics {
       this.registry = r;
       requests = new ByCode(r, "promgate.federate.requests", "/federate requests answered, by HTTP status code.",
           200, 400, 500, 503);
-      duration = Timer.builder("promgate.federate.request.duration")
-          .description("/federate latency, from request to the last byte written.")
-          .serviceLevelObjectives(BUCKETS)
-          .register(r);
+      duration = timer(r, "promgate.federate.request.duration", "/federate latency, from request to the last byte written.");
       seriesWritten = counter(r, "promgate.federate.series_written", "Series written in /federate answers.");
       deduplicated = counter(r, "promgate.federate.deduplicated_series",
           "Series dropped from /federate answers because a fresher copy (another upstream or HA replica) won.");
@@ -398,16 +383,10 @@ public final class Metrics {
       aborted =
           counter(r, "promgate.remote_read.aborted_responses", "Responses cut off after the status was sent (storage error, client gone).");
       duration =
-          Timer.builder("promgate.remote_read.request.duration")
-              .description("Remote-read request latency, from body received to the last byte written.")
-              .serviceLevelObjectives(BUCKETS)
-              .register(r);
-      Gauge.builder("promgate.remote_read.requests_in_flight", inFlight, AtomicInteger::get)
-          .description("Remote-read requests being answered.")
-          .register(r);
-      Gauge.builder("promgate.remote_read.requests_queued", queued, AtomicInteger::get)
-          .description("Remote-read requests waiting for remote_read.max_concurrent_queries.")
-          .register(r);
+          timer(r, "promgate.remote_read.request.duration", "Remote-read request latency, from body received to the last byte written.");
+      gauge(r, "promgate.remote_read.requests_in_flight", "Remote-read requests being answered.", inFlight::get);
+      gauge(r, "promgate.remote_read.requests_queued",
+          "Remote-read requests waiting for remote_read.max_concurrent_queries.", queued::get);
     }
 
     public void answered(int code) {
@@ -428,9 +407,8 @@ public final class Metrics {
 
     Ha(MeterRegistry r) {
       this.r = r;
-      Gauge.builder("promgate.ha.clusters", clusterCount, AtomicInteger::get)
-          .description("HA clusters (values of remote_write.ha_tracker.cluster_label) this promgate tracks.")
-          .register(r);
+      gauge(r, "promgate.ha.clusters",
+          "HA clusters (values of remote_write.ha_tracker.cluster_label) this promgate tracks.", clusterCount::get);
     }
 
     /** The counters of one cluster, registered on first use. */
@@ -469,6 +447,10 @@ public final class Metrics {
 
   private static Counter counter(MeterRegistry r, String name, String help) {
     return Counter.builder(name).description(help).register(r);
+  }
+
+  private static Timer timer(MeterRegistry r, String name, String help) {
+    return Timer.builder(name).description(help).serviceLevelObjectives(BUCKETS).register(r);
   }
 
   /** A gauge whose value is read on scrape. */

@@ -247,4 +247,20 @@ public final class Labels implements Comparable<Labels> {
       return size == 0 ? EMPTY : new Labels(Arrays.copyOf(nv, size * 2));
     }
   }
+
+  /** Prometheus 2.x label names: {@code [a-zA-Z_][a-zA-Z0-9_]*}. */
+  public static boolean isLabelName(CharSequence name) {
+    int n = name.length();
+    if (n == 0) {
+      return false;
+    }
+    for (int i = 0; i < n; i++) {
+      char c = name.charAt(i);
+      boolean ok = c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (i > 0 && c >= '0' && c <= '9');
+      if (!ok) {
+        return false;
+      }
+    }
+    return true;
+  }
 }

@@ -39,10 +39,6 @@ public final class Matcher {
       return this == RE || this == NRE;
     }
 
-    public boolean isNegative() {
-      return this == NEQ || this == NRE;
-    }
-
     /** By remote-read protobuf enum number; null when unknown. */
     public static Type ofProto(int n) {
       return n >= 0 && n < values().length ? values()[n] : null;

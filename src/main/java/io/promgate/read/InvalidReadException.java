@@ -12,21 +12,24 @@ final class InvalidReadException extends RuntimeException {
     INVALID_QUERY(400),
     UNSUPPORTED_RESPONSE_TYPE(400),
     BODY_TOO_LARGE(413),
-    TOO_MANY_SAMPLES(400),
-    TOO_MANY_SERIES(400),
-    RESPONSE_TOO_LARGE(400),
+    TOO_MANY_SAMPLES(400, "samples"),
+    TOO_MANY_SERIES(400, "series"),
+    RESPONSE_TOO_LARGE(400, "response_size"),
     INVALID_TENANT(400),
-    TOO_MANY_QUERIES(400),
-    TOO_MANY_MATCHERS(400);
+    TOO_MANY_QUERIES(400, "queries"),
+    TOO_MANY_MATCHERS(400, "matchers");
 
     final int status;
+    /** The {@code limit} label of {@code promgate_remote_read_limit_hits_total}; null: not a limit. */
+    final String limit;
 
     Reason(int status) {
-      this.status = status;
+      this(status, null);
     }
 
-    boolean isLimit() {
-      return this == TOO_MANY_SAMPLES || this == TOO_MANY_SERIES || this == RESPONSE_TOO_LARGE;
+    Reason(int status, String limit) {
+      this.status = status;
+      this.limit = limit;
     }
   }
 

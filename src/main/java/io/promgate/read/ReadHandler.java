@@ -267,23 +267,12 @@ public final class ReadHandler implements Handler<RoutingContext> {
     if (error instanceof InvalidReadException e) {
       status = e.status();
       message = e.getMessage();
-      if (e.reason() == Reason.TOO_MANY_SAMPLES) {
-        metrics.limitHit("samples");
-      } else if (e.reason() == Reason.TOO_MANY_SERIES) {
-        metrics.limitHit("series");
-      } else if (e.reason() == Reason.RESPONSE_TOO_LARGE) {
-        metrics.limitHit("response_size");
-      } else if (e.reason() == Reason.TOO_MANY_QUERIES) {
-        metrics.limitHit("queries");
-      } else if (e.reason() == Reason.TOO_MANY_MATCHERS) {
-        metrics.limitHit("matchers");
+      if (e.reason().limit != null) {
+        metrics.limitHit(e.reason().limit);
       }
-    } else if (error instanceof StorageException e && e.kind() == StorageException.Kind.REJECTED) {
-      status = 400;
-      message = "InfluxDB refused the query: " + e.getMessage();
-    } else if (error instanceof StorageException) {
-      status = 503;
-      message = error.getMessage();
+    } else if (error instanceof StorageException e) {
+      status = e.status();
+      message = e.kind() == StorageException.Kind.REJECTED ? "InfluxDB refused the query: " + e.getMessage() : e.getMessage();
     } else {
       status = 500;
       message = "remote read failed: " + error;

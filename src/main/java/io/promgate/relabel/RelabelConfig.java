@@ -2,10 +2,12 @@ package io.promgate.relabel;
 
 import com.google.re2j.Pattern;
 import com.google.re2j.PatternSyntaxException;
+import io.promgate.model.Labels;
 import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -234,21 +236,7 @@ public final class RelabelConfig {
 
   /** Prometheus 2.x label names: {@code [a-zA-Z_][a-zA-Z0-9_]*}. */
   static boolean isValidLabelName(CharSequence name) {
-    int n = name.length();
-    if (n == 0) {
-      return false;
-    }
-    for (int i = 0; i < n; i++) {
-      char c = name.charAt(i);
-      boolean ok = c == '_'
-          || (c >= 'a' && c <= 'z')
-          || (c >= 'A' && c <= 'Z')
-          || (i > 0 && c >= '0' && c <= '9');
-      if (!ok) {
-        return false;
-      }
-    }
-    return true;
+    return Labels.isLabelName(name);
   }
 
   private static List<String> labelNames(Object v, String path, List<String> errors) {
@@ -440,5 +428,35 @@ public final class RelabelConfig {
     }
     return sb.append(", replacement: ").append(goQuote(replacement))
         .append(", action: ").append(action).append('}').toString();
+  }
+
+  /**
+   * One user rule as YAML, only the keys that differ from Prometheus's defaults: keepequal,
+   * dropequal, labeldrop and labelkeep refuse some keys even at their default values.
+   */
+  public Map<String, Object> toYaml() {
+    Map<String, Object> m = new LinkedHashMap<>();
+    if (!sourceLabels().isEmpty()) {
+      m.put("source_labels", new ArrayList<>(sourceLabels()));
+    }
+    if (!separator().equals(";")) {
+      m.put("separator", separator());
+    }
+    if (!regex().equals("(.*)")) {
+      m.put("regex", regex());
+    }
+    if (modulus() != 0) {
+      m.put("modulus", modulus() > 0
+          ? (Object) modulus()
+          : new BigInteger(Long.toUnsignedString(modulus())));
+    }
+    if (!targetLabel().isEmpty()) {
+      m.put("target_label", targetLabel());
+    }
+    if (!replacement().equals("$1")) {
+      m.put("replacement", replacement());
+    }
+    m.put("action", action().yamlName());
+    return m;
   }
 }

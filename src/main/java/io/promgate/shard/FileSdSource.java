@@ -37,18 +37,15 @@ import java.util.Set;
  * event loop. A directory that cannot be listed for a reason other than not existing keeps the
  * last good targets (Prometheus would drop them).
  */
-final class FileSdSource extends TargetSource {
+final class FileSdSource extends PolledSource {
   static final Duration WATCH_INTERVAL = Duration.ofSeconds(5);
 
-  private final Context context;
   private final ShardingConfig.FileSdConfig config;
   private final long refreshMillis;
-  private final long watchMillis;
-  // Touched only by scan(), which runs serialized (one at a time, see tick()).
+  // Touched only by scan(), which runs serialized (one at a time, see poll()).
   private final Map<String, FileState> files = new LinkedHashMap<>();
   private long lastFullScan = Long.MIN_VALUE / 2;
   private boolean scanning; // context thread only
-  private long timer = -1;
 
   /** What promgate knows of one file: its size and mtime when last read, its last good groups. */
   private record FileState(long mtime, long size, List<TargetGroup> groups) {}
@@ -58,24 +55,13 @@ final class FileSdSource extends TargetSource {
 
   FileSdSource(String name, Context context, ShardingConfig.FileSdConfig config,
       Metrics.Shards.Source meters) {
-    super(name, meters);
-    this.context = context;
+    super(name, meters, context, Math.min(WATCH_INTERVAL.toMillis(), config.refreshInterval().toMillis()));
     this.config = config;
     this.refreshMillis = config.refreshInterval().toMillis();
-    this.watchMillis = Math.min(WATCH_INTERVAL.toMillis(), refreshMillis);
   }
 
   @Override
-  void begin() {
-    context.runOnContext(v -> {
-      if (!closed) {
-        tick();
-        timer = context.owner().setPeriodic(watchMillis, id -> tick());
-      }
-    });
-  }
-
-  private void tick() {
+  void poll() {
     if (scanning || closed) {
       return;
     }
@@ -209,15 +195,5 @@ final class FileSdSource extends TargetSource {
     } catch (CharacterCodingException e) {
       throw new SdFormatException("invalid YAML: not valid UTF-8");
     }
-  }
-
-  @Override
-  public void close() {
-    super.close();
-    context.runOnContext(v -> {
-      if (timer >= 0) {
-        context.owner().cancelTimer(timer);
-      }
-    });
   }
 }

@@ -22,38 +22,26 @@ import java.util.regex.Pattern;
  * <p>The body is hostile: it is collected only up to {@link TargetGroups#MAX_BYTES} (the
  * connection is reset beyond) and parsed on a worker thread.
  */
-final class HttpSdSource extends TargetSource {
+final class HttpSdSource extends PolledSource {
   /** Prometheus's {@code matchContentType}. */
   private static final Pattern JSON_CONTENT_TYPE =
       Pattern.compile("(?i)application/json(;\\s*charset=(\"utf-8\"|utf-8))?");
 
-  private final Context context;
   private final HttpClient client;
   private final ShardingConfig.HttpSdConfig config;
   private final long refreshMillis;
   private boolean inFlight; // context thread only
-  private long timer = -1;
 
   HttpSdSource(String name, Context context, HttpClient client, ShardingConfig.HttpSdConfig config,
       Metrics.Shards.Source meters) {
-    super(name, meters);
-    this.context = context;
+    super(name, meters, context, config.refreshInterval().toMillis());
     this.client = client;
     this.config = config;
     this.refreshMillis = config.refreshInterval().toMillis();
   }
 
   @Override
-  void begin() {
-    context.runOnContext(v -> {
-      if (!closed) {
-        refresh();
-        timer = context.owner().setPeriodic(refreshMillis, id -> refresh());
-      }
-    });
-  }
-
-  private void refresh() {
+  void poll() {
     if (inFlight || closed) {
       return;
     }
@@ -118,15 +106,5 @@ final class HttpSdSource extends TargetSource {
 
   private static String seconds(long millis) {
     return millis % 1000 == 0 ? String.valueOf(millis / 1000) : String.valueOf(millis / 1000.0);
-  }
-
-  @Override
-  public void close() {
-    super.close();
-    context.runOnContext(v -> {
-      if (timer >= 0) {
-        context.owner().cancelTimer(timer);
-      }
-    });
   }
 }

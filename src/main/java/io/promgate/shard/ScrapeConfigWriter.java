@@ -2,7 +2,6 @@ package io.promgate.shard;
 
 import io.promgate.config.ShardingConfig;
 import io.promgate.relabel.RelabelConfig;
-import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -82,36 +81,6 @@ final class ScrapeConfigWriter {
   }
 
   /**
-   * One user rule as YAML, only the keys that differ from Prometheus's defaults: keepequal,
-   * dropequal, labeldrop and labelkeep refuse some keys even at their default values.
-   */
-  static Map<String, Object> rule(RelabelConfig r) {
-    Map<String, Object> m = new LinkedHashMap<>();
-    if (!r.sourceLabels().isEmpty()) {
-      m.put("source_labels", new ArrayList<>(r.sourceLabels()));
-    }
-    if (!r.separator().equals(";")) {
-      m.put("separator", r.separator());
-    }
-    if (!r.regex().equals("(.*)")) {
-      m.put("regex", r.regex());
-    }
-    if (r.modulus() != 0) {
-      m.put("modulus", r.modulus() > 0
-          ? (Object) r.modulus()
-          : new BigInteger(Long.toUnsignedString(r.modulus())));
-    }
-    if (!r.targetLabel().isEmpty()) {
-      m.put("target_label", r.targetLabel());
-    }
-    if (!r.replacement().equals("$1")) {
-      m.put("replacement", r.replacement());
-    }
-    m.put("action", r.action().yamlName());
-    return m;
-  }
-
-  /**
    * The whole Prometheus configuration file for slave {@code shard}.
    *
    * @param sdUrl the absolute URL of {@code /sd/shards/{shard}} (used in {@code promgate} mode)
@@ -133,7 +102,7 @@ final class ScrapeConfigWriter {
     }
     List<Object> rules = new ArrayList<>();
     for (RelabelConfig r : c.relabelConfigs()) {
-      rules.add(rule(r));
+      rules.add(r.toYaml());
     }
     if (c.keepGuard()) {
       rules.add(hashmodRule(c));

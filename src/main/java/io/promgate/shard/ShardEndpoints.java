@@ -47,13 +47,8 @@ public final class ShardEndpoints {
   /** {@code GET /sd/shards/{index}} */
   public void sd(RoutingContext rc) {
     Sharding s = sharding.get();
-    if (s == null) {
-      text(rc, 404, "sharding is not configured");
-      return;
-    }
-    int i = index(rc, s);
+    int i = shardOr404(rc, s);
     if (i < 0) {
-      text(rc, 404, unknownShard(rc, s));
       return;
     }
     Assignment a = s.current();
@@ -75,8 +70,7 @@ public final class ShardEndpoints {
     }
     Assignment a = s.current();
     if (a == null) {
-      rc.response().putHeader("Retry-After", "1");
-      apiError(rc, 503, "unavailable", "the shard assignment is not computed yet");
+      notComputedApi(rc);
       return;
     }
     rc.response().setStatusCode(200).putHeader("Content-Type", "application/json")
@@ -149,8 +143,7 @@ public final class ShardEndpoints {
     }
     Assignment a = s.current();
     if (a == null) {
-      rc.response().putHeader("Retry-After", "1");
-      apiError(rc, 503, "unavailable", "the shard assignment is not computed yet");
+      notComputedApi(rc);
       return;
     }
     // Rendezvous weighs every target against every shard: off the event loop.
@@ -199,13 +192,8 @@ public final class ShardEndpoints {
   /** {@code GET /api/v1/shards/{index}/scrape_config} */
   public void scrapeConfig(RoutingContext rc) {
     Sharding s = sharding.get();
-    if (s == null) {
-      text(rc, 404, "sharding is not configured");
-      return;
-    }
-    int i = index(rc, s);
+    int i = shardOr404(rc, s);
     if (i < 0) {
-      text(rc, 404, unknownShard(rc, s));
       return;
     }
     String sdParam = io.promgate.web.Query.of(rc).first("sd");
@@ -242,6 +230,25 @@ public final class ShardEndpoints {
   }
 
   /** The shard index of the path: a canonical decimal below the modulus, else -1. */
+  /** The shard the path names, or -1 after answering 404 (sharding off, or no such shard). */
+  private static int shardOr404(RoutingContext rc, Sharding s) {
+    if (s == null) {
+      text(rc, 404, "sharding is not configured");
+      return -1;
+    }
+    int i = index(rc, s);
+    if (i < 0) {
+      text(rc, 404, unknownShard(rc, s));
+    }
+    return i;
+  }
+
+  /** 503 + Retry-After: the first assignment is still being computed. */
+  private static void notComputedApi(RoutingContext rc) {
+    rc.response().putHeader("Retry-After", "1");
+    apiError(rc, 503, "unavailable", "the shard assignment is not computed yet");
+  }
+
   private static int index(RoutingContext rc, Sharding s) {
     String p = rc.pathParam("index");
     if (p == null || p.isEmpty() || p.length() > 4 || (p.length() > 1 && p.charAt(0) == '0')) {

@@ -1,5 +1,6 @@
 package io.promgate.shard;
 
+import io.promgate.model.Labels;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.Json;
@@ -187,7 +188,7 @@ final class TargetGroups {
     }
     for (Map.Entry<?, ?> e : map.entrySet()) {
       String name = String.valueOf(e.getKey());
-      if (!isLabelName(name)) {
+      if (!Labels.isLabelName(name)) {
         throw new SdFormatException(at + ": \"" + name + "\" is not a valid label name");
       }
       out.put(name, string(e.getValue(), at + "." + name, yaml));
@@ -235,21 +236,6 @@ final class TargetGroups {
     return line.length() > 300 ? line.substring(0, 300) + "..." : line;
   }
 
-  /** Prometheus 2.x label names: {@code [a-zA-Z_][a-zA-Z0-9_]*}. */
-  static boolean isLabelName(String name) {
-    if (name.isEmpty()) {
-      return false;
-    }
-    for (int i = 0; i < name.length(); i++) {
-      char c = name.charAt(i);
-      boolean ok = c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
-          || (i > 0 && c >= '0' && c <= '9');
-      if (!ok) {
-        return false;
-      }
-    }
-    return true;
-  }
 
   /** The http_sd JSON for {@code groups}, labels as given (meta labels included). */
   static Buffer toJson(List<TargetGroup> groups) {

@@ -8,7 +8,6 @@ import io.promgate.relabel.Relabeler;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
@@ -217,27 +216,7 @@ final class RelabelDebug {
   static String toYaml(List<RelabelConfig> rules) {
     List<Object> out = new ArrayList<>();
     for (RelabelConfig r : rules) {
-      Map<String, Object> m = new LinkedHashMap<>();
-      if (!r.sourceLabels().isEmpty()) {
-        m.put("source_labels", new ArrayList<>(r.sourceLabels()));
-      }
-      if (!r.separator().equals(";")) {
-        m.put("separator", r.separator());
-      }
-      if (!r.regex().equals("(.*)")) {
-        m.put("regex", r.regex());
-      }
-      if (r.modulus() != 0) {
-        m.put("modulus", r.modulus());
-      }
-      if (!r.targetLabel().isEmpty()) {
-        m.put("target_label", r.targetLabel());
-      }
-      if (!r.replacement().equals("$1")) {
-        m.put("replacement", r.replacement());
-      }
-      m.put("action", r.action().yamlName());
-      out.add(m);
+      out.add(r.toYaml());
     }
     org.yaml.snakeyaml.DumperOptions o = new org.yaml.snakeyaml.DumperOptions();
     o.setDefaultFlowStyle(org.yaml.snakeyaml.DumperOptions.FlowStyle.BLOCK);

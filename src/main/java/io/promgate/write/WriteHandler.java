@@ -24,7 +24,7 @@ import java.util.function.Supplier;
 import org.jboss.logging.Logger;
 
 /**
- * {@code POST /api/v1/write}: remote write 1.0 into InfluxDB.
+ * {@code POST /api/v1/write}: remote write 1.0 and 2.0 into InfluxDB.
  *
  * <p>Order of work, cheapest refusal first: in-flight limit, headers, declared body size, body
  * bytes as they arrive, snappy preamble (before allocating), protobuf and labels while decoding,
@@ -414,14 +414,14 @@ public final class WriteHandler implements Handler<RoutingContext> {
     if (error instanceof InvalidWriteException e) {
       metrics.rejected(e.reason());
       reply(rc, e.status(), limits, e.getMessage());
-    } else if (error instanceof StorageException e && e.kind() == StorageException.Kind.REJECTED) {
-      reply(rc, 400, limits, "InfluxDB rejected the data: " + e.getMessage());
-    } else if (!(error instanceof StorageException)) {
-      reply(rc, 500, limits, "remote write failed: " + error.getClass().getSimpleName());
+    } else if (error instanceof StorageException e) {
+      boolean rejected = e.kind() == StorageException.Kind.REJECTED;
+      if (!rejected) {
+        LOG.warnf("remote write of %d samples failed, sender will retry: %s", samples, e.getMessage());
+      }
+      reply(rc, e.status(), limits, rejected ? "InfluxDB rejected the data: " + e.getMessage() : e.getMessage());
     } else {
-      String msg = error.getMessage();
-      LOG.warnf("remote write of %d samples failed, sender will retry: %s", samples, msg);
-      reply(rc, 503, limits, msg);
+      reply(rc, 500, limits, "remote write failed: " + error.getClass().getSimpleName());
     }
   }
 

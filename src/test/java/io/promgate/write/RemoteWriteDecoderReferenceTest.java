@@ -227,7 +227,7 @@ class RemoteWriteDecoderReferenceTest {
     RemoteWriteDecoder decoder = new RemoteWriteDecoder();
     try {
       decoder.decode(pb, 0, pb.length, LIMITS, out, new WriteStats());
-      fastPathSeries += decoder.fastPathSeries;
+      fastPathSeries += decoder.fastPathSeries();
       return "OK " + out.toStringUtf8();
     } catch (InvalidWriteException e) {
       return "ERR " + e.getMessage();
@@ -265,7 +265,7 @@ class RemoteWriteDecoderReferenceTest {
     RemoteWriteDecoder decoder = new RemoteWriteDecoder();
     try {
       decoder.decodeV2(bytes, 0, bytes.length, LIMITS, out, new WriteStats(), null, 0);
-      fastPathSeriesV2 += decoder.fastPathSeries;
+      fastPathSeriesV2 += decoder.fastPathSeries();
       String twice = out.toStringUtf8();
       String once = twice.substring(0, twice.length() / 2);
       assertEquals(twice, once + once);

@@ -405,8 +405,8 @@ class RemoteWriteDecoderTest {
             java.util.Arrays.fill(b, (byte) 'a');
             b[1 + pos] = (byte) c;
             String name = new String(b, 1, len, java.nio.charset.StandardCharsets.ISO_8859_1);
-            assertEquals(name.matches("[a-zA-Z_][a-zA-Z0-9_]*"), RemoteWriteDecoder.isLabelName(b, 1, len), name);
-            assertEquals(name.matches("[a-zA-Z_:][a-zA-Z0-9_:]*"), RemoteWriteDecoder.isMetricName(b, 1, len), name);
+            assertEquals(name.matches("[a-zA-Z_][a-zA-Z0-9_]*"), LabelBytes.isLabelName(b, 1, len), name);
+            assertEquals(name.matches("[a-zA-Z_:][a-zA-Z0-9_:]*"), LabelBytes.isMetricName(b, 1, len), name);
           }
         }
       }
