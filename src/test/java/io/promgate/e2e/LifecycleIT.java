@@ -1,15 +1,17 @@
 package io.promgate.e2e;
 
+import static io.promgate.e2e.ReloadIT.metric;
+import static io.promgate.e2e.ReloadIT.stored;
+import static io.promgate.e2e.ReloadIT.write;
+import static io.promgate.e2e.ReloadIT.writeBody;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.promgate.prompb.Remote;
 import io.promgate.testing.Await;
 import io.promgate.testing.Http;
 import io.promgate.testing.PromgateProcess;
 import io.promgate.testing.RealInfluxDb;
-import io.promgate.write.SnappyBlock;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
@@ -26,33 +28,6 @@ import org.junit.jupiter.api.Test;
  */
 class LifecycleIT {
   private static final String STORAGE = "storage: {influxdb: {url: '%s', database: %s}}\n";
-
-  private static byte[] writeBody(String metric) {
-    byte[] pb = Remote.WriteRequest.newBuilder()
-        .addTimeseries(Remote.TimeSeries.newBuilder()
-            .addLabels(Remote.Label.newBuilder().setName("__name__").setValue(metric))
-            .addSamples(Remote.Sample.newBuilder().setValue(1).setTimestamp(1_700_000_000_000L)))
-        .build().toByteArray();
-    return SnappyBlock.compress(pb, 0, pb.length);
-  }
-
-  private static int write(PromgateProcess p, String metric) {
-    return Http.post(p.url() + "/api/v1/write", writeBody(metric),
-        "Content-Type", "application/x-protobuf", "Content-Encoding", "snappy").status();
-  }
-
-  private static boolean stored(RealInfluxDb influx, String db, String metric) {
-    return !influx.select(db, "SELECT * FROM " + metric).isEmpty();
-  }
-
-  private static String metric(PromgateProcess p, String name) {
-    for (String line : Http.get(p.url() + "/metrics").body().split("\n")) {
-      if (line.startsWith(name + " ")) {
-        return line.substring(name.length() + 1);
-      }
-    }
-    throw new AssertionError("no " + name);
-  }
 
   @Test
   void quit_withLifecycleFlag_stopsTheProcess() {

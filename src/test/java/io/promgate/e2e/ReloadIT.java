@@ -17,22 +17,26 @@ import org.junit.jupiter.api.Test;
 class ReloadIT {
   private static final String STORAGE = "storage: {influxdb: {url: '%s', database: %s}}\n";
 
-  private static int write(PromgateProcess p, String metric) {
-    Remote.WriteRequest req = Remote.WriteRequest.newBuilder()
+  /** A remote-write 1.0 body with one sample of {@code metric} (also used by LifecycleIT). */
+  static byte[] writeBody(String metric) {
+    byte[] pb = Remote.WriteRequest.newBuilder()
         .addTimeseries(Remote.TimeSeries.newBuilder()
             .addLabels(Remote.Label.newBuilder().setName("__name__").setValue(metric))
             .addSamples(Remote.Sample.newBuilder().setValue(1).setTimestamp(1_700_000_000_000L)))
-        .build();
-    byte[] pb = req.toByteArray();
-    return Http.post(p.url() + "/api/v1/write", SnappyBlock.compress(pb, 0, pb.length),
+        .build().toByteArray();
+    return SnappyBlock.compress(pb, 0, pb.length);
+  }
+
+  static int write(PromgateProcess p, String metric) {
+    return Http.post(p.url() + "/api/v1/write", writeBody(metric),
         "Content-Type", "application/x-protobuf", "Content-Encoding", "snappy").status();
   }
 
-  private static boolean stored(RealInfluxDb influx, String db, String metric) {
+  static boolean stored(RealInfluxDb influx, String db, String metric) {
     return !influx.select(db, "SELECT * FROM " + metric).isEmpty();
   }
 
-  private static String metric(PromgateProcess p, String name) {
+  static String metric(PromgateProcess p, String name) {
     for (String line : Http.get(p.url() + "/metrics").body().split("\n")) {
       if (line.startsWith(name + " ")) {
         return line.substring(name.length() + 1);

@@ -48,33 +48,8 @@ public final class PromgateProcess implements AutoCloseable {
 
   /** Starts promgate with {@code promgateYml} as its config file; returns once /-/healthy answers. */
   public static PromgateProcess start(String promgateYml, String... extraFlags) {
-    if (!Files.isRegularFile(JAR)) {
-      throw new IllegalStateException(JAR + " is missing: run `./mvnw package` (or `verify`) first");
-    }
-    int port = FreePorts.next();
-    Path dir = ServerProcess.createTempDir("promgate-");
-    Path config = dir.resolve("promgate.yml");
-    try {
-      Files.writeString(config, promgateYml);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    List<String> command = new ArrayList<>(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-jar", JAR.toAbsolutePath().toString(),
-        "--config.file=" + config,
-        "--web.listen-address=127.0.0.1:" + port));
-    command.addAll(List.of(extraFlags));
-    ServerProcess process = new ServerProcess("promgate", command, dir);
-    String url = "http://127.0.0.1:" + port;
-    try {
-      // Quarkus logs "Listening on: http(s)://..." once serving; works for HTTPS without trusting its CA.
-      process.start("promgate listening", () -> process.logContains("Listening on: "), Duration.ofSeconds(60));
-    } catch (RuntimeException e) {
-      process.close();
-      throw e;
-    }
-    return new PromgateProcess(process, url, config);
+    return run(promgateYml, List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-jar", JAR.toAbsolutePath().toString()), extraFlags);
   }
 
   /**
@@ -82,6 +57,14 @@ public final class PromgateProcess implements AutoCloseable {
    * launcher's default heap and flags ({@code JAVA_OPTS} and {@code PROMGATE_JAVA_HOME} cleared).
    */
   public static PromgateProcess launch(String promgateYml, String... extraFlags) {
+    // env -u: the launcher must see exactly what an operator's shell without overrides gives it
+    return run(promgateYml, List.of("env", "-u", "JAVA_OPTS", "-u", "PROMGATE_JAVA_HOME",
+        "JAVA_HOME=" + System.getProperty("java.home"), Path.of("scripts", "promgate").toAbsolutePath().toString()),
+        extraFlags);
+  }
+
+  /** Runs {@code launcher} with the config file, a free loopback port and {@code extraFlags}. */
+  private static PromgateProcess run(String promgateYml, List<String> launcher, String... extraFlags) {
     if (!Files.isRegularFile(JAR)) {
       throw new IllegalStateException(JAR + " is missing: run `./mvnw package` (or `verify`) first");
     }
@@ -93,15 +76,13 @@ public final class PromgateProcess implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    // env -u: the launcher must see exactly what an operator's shell without overrides gives it
-    List<String> command = new ArrayList<>(List.of("env", "-u", "JAVA_OPTS", "-u", "PROMGATE_JAVA_HOME",
-        "JAVA_HOME=" + System.getProperty("java.home"),
-        Path.of("scripts", "promgate").toAbsolutePath().toString(),
-        "--config.file=" + config,
-        "--web.listen-address=127.0.0.1:" + port));
+    List<String> command = new ArrayList<>(launcher);
+    command.add("--config.file=" + config);
+    command.add("--web.listen-address=127.0.0.1:" + port);
     command.addAll(List.of(extraFlags));
     ServerProcess process = new ServerProcess("promgate", command, dir);
     try {
+      // Quarkus logs "Listening on: http(s)://..." once serving; works for HTTPS without trusting its CA.
       process.start("promgate listening", () -> process.logContains("Listening on: "), Duration.ofSeconds(60));
     } catch (RuntimeException e) {
       process.close();
