@@ -253,6 +253,23 @@ public final class WriteHandler implements Handler<RoutingContext> {
     answer(rc, protocol, limits, start, null, new InvalidWriteException(Reason.MEMORY_BUDGET, e.getMessage()), held);
   }
 
+  /** How long a refused request's remaining body is drained before its connection is closed. */
+  static final long LINGER_MILLIS = 1000;
+
+  private static void lingerThenClose(HttpServerRequest req, Vertx vertx) {
+    if (req.isEnded()) {
+      req.connection().close();
+      return;
+    }
+    long timer = vertx.setTimer(LINGER_MILLIS, t -> req.connection().close());
+    req.handler(dropped -> {});
+    req.endHandler(v -> {
+      vertx.cancelTimer(timer);
+      req.connection().close();
+    });
+    req.resume(); // a request refused before its handlers were set is still paused
+  }
+
   private void process(RoutingContext rc, Protocol protocol, String database, RemoteWriteConfig limits, Buffer body,
       long start, Held held, long bodyCapacity) {
     WriteStats stats = new WriteStats();
@@ -443,8 +460,13 @@ public final class WriteHandler implements Handler<RoutingContext> {
     }
     if (!rc.request().isEnded() && "close".equalsIgnoreCase(resp.headers().get("Connection"))) {
       // Answered before the body arrived (timeout, size, budget): Vert.x would keep the connection
-      // until the body ends, which a stalled sender never does.
-      resp.end(message.replace('\n', ' ') + "\n").onComplete(v -> rc.request().connection().close());
+      // until the body ends, which a stalled sender never does. Closing right after the answer is
+      // not enough either: with the client's body still arriving, the kernel resets the connection,
+      // and a reset can discard the answer before the client reads it (seen as "no bytes" under a
+      // flood of 1 MiB writes refused by the memory budget). So, as Go's net/http does, the rest
+      // of the body is read and dropped (the request's handlers ignore it once refused) until it
+      // ends or LINGER_MILLIS pass, and only then is the connection closed.
+      resp.end(message.replace('\n', ' ') + "\n").onComplete(v -> lingerThenClose(rc.request(), rc.vertx()));
       return;
     }
     resp.end(message.replace('\n', ' ') + "\n");
