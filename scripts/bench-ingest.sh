@@ -2,7 +2,7 @@
 # End-to-end ingest benchmark: the same Prometheus-like remote-write load (src/test/java/io/promgate/bench/IngestLoad.java) against
 # (a) promgate → InfluxDB and (b) InfluxDB 1.x's own /api/v1/prom/write, same InfluxDB, same run;
 # then counts what InfluxDB holds and FAILS (exit 1) when what was acknowledged differs from what
-# was stored. Runs are interleaved (A B B A ...: each round flips the order) so a shared machine's
+# was stored. Runs are interleaved (A B, B A, ...: each round rotates the order) so a shared machine's
 # load drifts onto both targets alike; ROUNDS (default 2) rounds per sender count.
 #
 #   [ROUNDS=2] [PER_REQUEST=2000] scripts/bench-ingest.sh [SECONDS_PER_RUN=20] [SENDERS="8 64 200"] [SERIES=20000]
@@ -87,8 +87,12 @@ run=0
 mismatches=0
 for n in $SENDERS; do
   for ((round = 1; round <= ROUNDS; round++)); do
-    order=$TARGETS
-    if ((round % 2 == 0)); then order=$(tr ' ' '\n' <<<"$TARGETS" | tac | tr '\n' ' '); fi
+    # Rotate the order each round (A B C, B C A, C A B, ...): with two targets that is A B, B A;
+    # with three, each target takes each place once every three rounds (a plain reversal would
+    # leave the middle one in the middle every round).
+    read -r -a list <<<"$TARGETS"
+    shift_by=$(((round - 1) % ${#list[@]}))
+    order="${list[*]:shift_by} ${list[*]:0:shift_by}"
     for target in $order; do
       run=$((run + 1))
       prefix="r${run}"

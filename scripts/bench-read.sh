@@ -10,7 +10,7 @@
 # peak RSS of promgate and of influxd during each read (VmHWM, reset before each run). Every answer
 # is checked after its clock stops: the sample count and a checksum of every (series, time, value)
 # must equal what was written, or the script exits 1. Readers are interleaved: each round runs them
-# in the reverse order of the round before (A B C, C B A, ...).
+# in the order of the round before rotated by one (A B C, B C A, C A B, ...).
 #
 #   [INFLUXQL=1] [REPEATS=1] scripts/bench-read.sh [SERIES=10000] [HOURS=24] [STEP_S=15] [PROMGATE_HEAP=512m] [ROUNDS=2]
 #
@@ -95,8 +95,11 @@ out=target/bench-read.md
 } >"$out"
 mismatches=0
 for round in $(seq 1 "$ROUNDS"); do
-  order=$READERS
-  if ((round % 2 == 0)); then order=$(tr ' ' '\n' <<<"$READERS" | tac | tr '\n' ' '); fi
+  # Rotate the order each round (A B C, B C A, C A B, ...): each reader takes each place once every
+  # len(READERS) rounds (a plain reversal would leave a middle reader in the middle every round).
+  read -r -a list <<<"$READERS"
+  shift_by=$(((round - 1) % ${#list[@]}))
+  order="${list[*]:shift_by} ${list[*]:0:shift_by}"
   for reader in $order; do
     pg=$GPID
     case $reader in
