@@ -129,6 +129,7 @@ public final class WriteHandler implements Handler<RoutingContext> {
     RemoteWriteConfig limits = cfg.remoteWrite();
     HttpServerRequest req = rc.request();
     long start = System.nanoTime();
+    rc.put(BODY_DEADLINE, start + limits.bodyTimeout().toNanos());
     Held held = new Held();
     Protocol protocol;
     String database;
@@ -153,6 +154,7 @@ public final class WriteHandler implements Handler<RoutingContext> {
     try {
       held.ticket.reserve(initial);
     } catch (MemoryBudget.Exhausted e) {
+      rc.response().putHeader("Connection", "close"); // the body is not read: drained, then closed
       overBudget(rc, protocol, limits, start, held, e);
       return;
     }
@@ -253,16 +255,35 @@ public final class WriteHandler implements Handler<RoutingContext> {
     answer(rc, protocol, limits, start, null, new InvalidWriteException(Reason.MEMORY_BUDGET, e.getMessage()), held);
   }
 
-  /** How long a refused request's remaining body is drained before its connection is closed. */
-  static final long LINGER_MILLIS = 1000;
+  /** Key of the request's body deadline ({@link System#nanoTime()}) in its routing context. */
+  private static final String BODY_DEADLINE = "promgate.write.body-deadline";
 
-  private static void lingerThenClose(HttpServerRequest req, Vertx vertx) {
+  /** The least a refused body is drained before its connection is closed, even past its deadline. */
+  static final long MIN_DRAIN_MILLIS = 1000;
+
+  /**
+   * Reads and drops the rest of a refused request's body, then closes the connection: once the
+   * body has ended, or after {@code maxBytes} more bytes (a body over the size limit is not read
+   * to its end), or when {@code boundMillis} pass (a stalled sender: what is left of the body
+   * timeout, at least {@link #MIN_DRAIN_MILLIS}). Closing while the client is
+   * still sending makes the kernel answer its data with a reset, which can discard the answer
+   * before the client reads it ("no bytes" under a flood of 1 MiB writes refused by the memory
+   * budget); a fixed 1 s of draining can be too short on a loaded machine.
+   */
+  private static void drainThenClose(HttpServerRequest req, Vertx vertx, long boundMillis, long maxBytes) {
     if (req.isEnded()) {
       req.connection().close();
       return;
     }
-    long timer = vertx.setTimer(LINGER_MILLIS, t -> req.connection().close());
-    req.handler(dropped -> {});
+    long timer = vertx.setTimer(boundMillis, t -> req.connection().close());
+    long[] dropped = {0};
+    req.handler(chunk -> {
+      dropped[0] += chunk.length();
+      if (dropped[0] > maxBytes) {
+        vertx.cancelTimer(timer);
+        req.connection().close();
+      }
+    });
     req.endHandler(v -> {
       vertx.cancelTimer(timer);
       req.connection().close();
@@ -460,13 +481,13 @@ public final class WriteHandler implements Handler<RoutingContext> {
     }
     if (!rc.request().isEnded() && "close".equalsIgnoreCase(resp.headers().get("Connection"))) {
       // Answered before the body arrived (timeout, size, budget): Vert.x would keep the connection
-      // until the body ends, which a stalled sender never does. Closing right after the answer is
-      // not enough either: with the client's body still arriving, the kernel resets the connection,
-      // and a reset can discard the answer before the client reads it (seen as "no bytes" under a
-      // flood of 1 MiB writes refused by the memory budget). So, as Go's net/http does, the rest
-      // of the body is read and dropped (the request's handlers ignore it once refused) until it
-      // ends or LINGER_MILLIS pass, and only then is the connection closed.
-      resp.end(message.replace('\n', ' ') + "\n").onComplete(v -> lingerThenClose(rc.request(), rc.vertx()));
+      // until the body ends, which a stalled sender never does; closing right after the answer
+      // can lose it to a reset. So, as Go's net/http does, the rest of the body is read and
+      // dropped (bounded in bytes and by the body timeout) and only then is the connection closed.
+      Long deadline = rc.get(BODY_DEADLINE);
+      long left = deadline == null ? 0 : (deadline - System.nanoTime()) / 1_000_000;
+      resp.end(message.replace('\n', ' ') + "\n").onComplete(v -> drainThenClose(rc.request(), rc.vertx(),
+          Math.max(MIN_DRAIN_MILLIS, left), limits.maxBodyBytes()));
       return;
     }
     resp.end(message.replace('\n', ' ') + "\n");

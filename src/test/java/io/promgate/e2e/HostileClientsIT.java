@@ -134,6 +134,38 @@ class HostileClientsIT {
     }
   }
 
+  /**
+   * A client that sends its whole body before reading (as many do) still reads the 503 of a write
+   * refused mid-body by the memory budget: promgate drains the rest of the body before it closes,
+   * where closing at once would make the kernel answer the client's data with a reset that can
+   * discard the answer (the "no bytes" of the flood above, now and then).
+   */
+  @Test
+  void refusedMidBody_clientSendingWholeBodyFirst_reads503NotReset() throws Exception {
+    String db = influx.freshDatabase("drain");
+    try (PromgateProcess pg = PromgateProcess.launch(config(db, "remote_write: {memory_budget: 100000}\n"))) {
+      URI u = URI.create(pg.url());
+      int length = 4_000_000;
+      for (int attempt = 0; attempt < 5; attempt++) {
+        try (Socket s = new Socket(u.getHost(), u.getPort())) {
+          s.setSoTimeout(30_000);
+          OutputStream out = s.getOutputStream();
+          out.write(("POST /api/v1/write HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-protobuf\r\n"
+              + "Content-Encoding: snappy\r\nContent-Length: " + length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+          byte[] chunk = new byte[64 * 1024];
+          for (int sent = 0; sent < length; sent += chunk.length) {
+            out.write(chunk, 0, Math.min(chunk.length, length - sent)); // a reset here fails the test
+          }
+          out.flush();
+          String answer = new String(s.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+          assertTrue(answer.startsWith("HTTP/1.1 503"), "attempt " + attempt + ": " + answer);
+          assertTrue(answer.contains("memory_budget"), answer);
+        }
+      }
+      assertTrue(pg.isAlive(), pg.logTail());
+    }
+  }
+
   /** Opens a connection that sends a write's headers and then one byte of its body every {@code everyMs}. */
   private static Socket trickle(String baseUrl, int contentLength) throws IOException {
     URI u = URI.create(baseUrl);
