@@ -3,7 +3,7 @@ package io.promgate.read;
 import io.promgate.config.RemoteReadConfig;
 import io.promgate.influx.ChunkedQueryReader;
 import io.promgate.influx.InfluxQuery;
-import io.promgate.influx.StoragePredicate;
+import io.promgate.influx.storage.StoragePredicate;
 import io.promgate.influx.TagValues;
 import io.promgate.model.Labels;
 import io.promgate.model.Matcher;

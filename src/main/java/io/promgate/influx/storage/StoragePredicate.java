@@ -1,5 +1,7 @@
-package io.promgate.influx;
+package io.promgate.influx.storage;
 
+import io.promgate.influx.InfluxQuery;
+import io.promgate.influx.TagValues;
 import io.promgate.influx.storagepb.StoragePb;
 import io.promgate.influx.storagepb.StoragePb.Node;
 import io.promgate.model.Labels;
@@ -126,7 +128,7 @@ public final class StoragePredicate {
         case NRE -> regex(Node.Comparison.NOT_REGEX, "_measurement", m.value());
       };
     }
-    if (!InfluxQuery.isLabelName(m.name()) || m.matchesEmpty()) {
+    if (!Labels.isLabelName(m.name()) || m.matchesEmpty()) {
       return null; // absent tags satisfy it: not safe to push down (see the class comment)
     }
     String key = TagValues.storedKey(m.name());
