@@ -18,7 +18,8 @@ import java.util.List;
  * service panics — and the panic takes the whole {@code influxd} down — when a predicate lets a
  * series through whose measurement the same predicate's field-key lookup does not list: a tag
  * {@code !=} that absent tags satisfy ({@code job != 'b'} on a measurement without {@code job}),
- * and the like ({@code StoragePredicateTest} keeps the crashing shapes on record). Every condition
+ * and the like ({@code StorageRpcTest#everyMatcherShape_pushedDownSafely_influxdStaysUp} sends every
+ * matcher shape this class makes and checks influxd is still up after each). Every condition
  * sent here can only hold for a series that carries the tag, so the two lookups agree:
  *
  * <ul>

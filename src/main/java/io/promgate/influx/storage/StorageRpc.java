@@ -21,30 +21,32 @@ import java.util.function.Supplier;
  * InfluxDB's own {@code /api/v1/prom/read}, never builds the whole answer in memory.
  *
  * <p>The wire, as InfluxDB 1.6.7 speaks it (checked against the real server by {@code
- * StorageRpcTest}):
+ * StorageRpcTest}), one class per layer:
  *
  * <ul>
- *   <li><b>yamux</b> (HashiCorp's multiplexer) over one TCP connection: 12-byte frame headers
- *       (version 0, type, flags, stream id, length, big-endian); promgate opens stream 1 with a
- *       window update carrying SYN, answers pings, and gives the server send window as it takes
- *       bytes in. Each read gets its own connection: nothing is shared between requests and a
- *       cancelled read is simply closed.
- *   <li><b>yarpc</b> on the stream: a 2-byte service/method id ({@code 0x0000}, Storage.Read),
- *       then the request and every answer message as a 4-byte big-endian length and the protobuf
- *       bytes. The server ends the stream (FIN) after the last message.
- *   <li>the answer ({@link StoragePb.ReadResponse}) is a list of frames: a series frame (its
- *       tags, including {@code _measurement} and {@code _field}) followed by points frames of
- *       timestamps (ns) and values; parsed frame by frame as the bytes arrive, each frame at most
- *       {@link #MAX_FRAME_BYTES}, with no object per point.
+ *   <li>{@link YamuxSession}: yamux (HashiCorp's multiplexer) over one TCP connection, stream 1
+ *       opened with a window update carrying SYN, pings answered, the server's send window given
+ *       back as bytes are taken in. Each read gets its own connection: nothing is shared between
+ *       requests.
+ *   <li>{@link YarpcStream}: yarpc on the stream, the request and every answer message as a
+ *       length and the protobuf bytes. The server ends the stream (FIN) after the last message.
+ *   <li>{@link FrameDecoder}: the answer ({@link StoragePb.ReadResponse}) is a list of frames, a
+ *       series frame (its tags, including {@code _measurement} and {@code _field}) followed by
+ *       points frames of timestamps (ns) and values; parsed frame by frame as the bytes arrive,
+ *       each frame at most {@link #MAX_FRAME_BYTES}, with no object per point.
+ *   <li>{@link RowMapper}: each series frame is passed on as a {@link ChunkedQueryReader.Handler}
+ *       series whose columns are {@code time} and the field's name, and each point as a row (time
+ *       in ms, the value as the field's type), so the remote-read consumers read this exactly like
+ *       an InfluxQL answer.
  * </ul>
- *
- * Each series frame is passed on as a {@link ChunkedQueryReader.Handler} series whose columns
- * are {@code time} and the field's name, and each point as a row (time in ms, the value as the
- * field's type), so the remote-read consumers read this exactly like an InfluxQL answer.
  *
  * <p>Back-pressure: while {@code flow}'s write queue is full the parsed bytes wait and no new
  * window is granted, so InfluxDB stops after at most {@link #WINDOW} bytes; the socket itself
  * keeps being read so that InfluxDB's keep-alive pings are answered.
+ *
+ * <p>A read that ends early for the caller (cancelled, failed, or a handler that threw) is drained,
+ * never reset or closed while InfluxDB is still sending: InfluxDB 1.6.7 panics — and influxd exits
+ * — when its reader goes away mid-read (see {@link #fail}).
  *
  * <p>What this protocol cannot say: InfluxDB reports a failed read (an unknown database, a
  * predicate it cannot evaluate) only in its log, by ending the stream early. Callers only send

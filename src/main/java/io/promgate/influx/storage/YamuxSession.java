@@ -8,7 +8,6 @@ import static io.promgate.influx.storage.Wire.malformed;
 import io.promgate.influx.StorageException;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.net.NetSocket;
-import java.util.Arrays;
 
 /**
  * The yamux side of a storage read (HashiCorp's multiplexer, as InfluxDB 1.6.7 speaks it): one
@@ -39,10 +38,7 @@ final class YamuxSession {
   private final Payload stream;
   private NetSocket socket;
 
-  // unparsed socket bytes
-  private byte[] in = new byte[64 * 1024];
-  private int inStart;
-  private int inEnd;
+  private final ByteWindow in = new ByteWindow(64 * 1024); // unparsed socket bytes
   private long sendWindow = INITIAL_WINDOW;
   private Buffer unsent;
   /** The server ended the stream (FIN). */
@@ -94,58 +90,49 @@ final class YamuxSession {
   }
 
   void append(Buffer b) {
-    int n = b.length();
-    if (inEnd + n > in.length) {
-      System.arraycopy(in, inStart, in, 0, inEnd - inStart);
-      inEnd -= inStart;
-      inStart = 0;
-      if (inEnd + n > in.length) {
-        in = Arrays.copyOf(in, Math.max(in.length * 2, inEnd + n));
-      }
-    }
-    b.getBytes(0, n, in, inEnd);
-    inEnd += n;
+    in.append(b);
   }
 
   /** Takes every complete yamux frame out of the socket bytes. */
   void frames() {
-    while (inEnd - inStart >= HEADER) {
-      int p = inStart;
-      if (in[p] != 0) {
-        throw malformed("yamux version " + in[p]);
+    while (in.length() >= HEADER) {
+      byte[] b = in.bytes;
+      int p = in.start;
+      if (b[p] != 0) {
+        throw malformed("yamux version " + b[p]);
       }
-      int type = in[p + 1];
-      int flags = ((in[p + 2] & 0xff) << 8) | (in[p + 3] & 0xff);
-      int stream = getInt(in, p + 4);
-      long length = getInt(in, p + 8) & 0xffffffffL;
+      int type = b[p + 1];
+      int flags = ((b[p + 2] & 0xff) << 8) | (b[p + 3] & 0xff);
+      int stream = getInt(b, p + 4);
+      long length = getInt(b, p + 8) & 0xffffffffL;
       switch (type) {
         case DATA -> {
           if (length > WINDOW + (long) MAX_FRAME_BYTES) {
             throw malformed("a data frame of " + length + " bytes");
           }
-          if (inEnd - inStart < HEADER + length) {
+          if (in.length() < HEADER + length) {
             return; // wait for the rest
           }
           if (stream == STREAM_ID) {
-            payload(in, p + HEADER, (int) length);
+            payload(b, p + HEADER, (int) length);
           }
-          inStart += HEADER + (int) length;
+          in.start += HEADER + (int) length;
         }
         case WINDOW_UPDATE -> {
-          inStart += HEADER;
+          in.start += HEADER;
           if (stream == STREAM_ID) {
             sendWindow += length;
             flushUnsent();
           }
         }
         case PING -> {
-          inStart += HEADER;
+          in.start += HEADER;
           if ((flags & SYN) != 0) {
             socket.write(header(PING, ACK, length));
           }
         }
         case GO_AWAY -> {
-          inStart += HEADER;
+          in.start += HEADER;
           if (!remoteClosed) {
             throw new StorageException(StorageException.Kind.UNAVAILABLE,
                 "InfluxDB storage service at " + address + " closed the session (yamux go-away " + length + ")");
@@ -160,9 +147,7 @@ final class YamuxSession {
         remoteClosed = true;
       }
     }
-    if (inStart == inEnd) {
-      inStart = inEnd = 0;
-    }
+    in.rewindIfEmpty();
   }
 
   private void payload(byte[] b, int off, int len) {

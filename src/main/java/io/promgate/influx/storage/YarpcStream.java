@@ -6,7 +6,6 @@ import static io.promgate.influx.storage.Wire.malformed;
 
 import io.promgate.influx.storagepb.StoragePb;
 import io.vertx.core.buffer.Buffer;
-import java.util.Arrays;
 
 /**
  * yarpc on the yamux stream: the request goes out as a 2-byte service/method id ({@code 0x0000},
@@ -30,9 +29,7 @@ final class YarpcStream implements YamuxSession.Payload {
   private final FrameDecoder decoder;
 
   // the stream's payload: yarpc messages
-  private byte[] msg = new byte[64 * 1024];
-  private int msgStart;
-  private int msgEnd;
+  private final ByteWindow msg = new ByteWindow(64 * 1024);
   private long messageLeft = -1; // -1: at a message boundary
 
   YarpcStream(Reader reader, FrameDecoder decoder) {
@@ -48,27 +45,18 @@ final class YarpcStream implements YamuxSession.Payload {
 
   @Override
   public void data(byte[] b, int off, int len) {
-    if (msgEnd + len > msg.length) {
-      System.arraycopy(msg, msgStart, msg, 0, msgEnd - msgStart);
-      msgEnd -= msgStart;
-      msgStart = 0;
-      if (msgEnd + len > msg.length) {
-        msg = Arrays.copyOf(msg, Math.max(msg.length * 2, msgEnd + len));
-      }
-    }
-    System.arraycopy(b, off, msg, msgEnd, len);
-    msgEnd += len;
+    msg.append(b, off, len);
   }
 
   /** Parses whole yarpc messages and their frames out of the payload bytes; stops when paused. */
   void parse() {
     while (!reader.paused()) {
       if (messageLeft < 0) {
-        if (msgEnd - msgStart < 4) {
+        if (msg.length() < 4) {
           break;
         }
-        messageLeft = getInt(msg, msgStart) & 0xffffffffL;
-        msgStart += 4;
+        messageLeft = getInt(msg.bytes, msg.start) & 0xffffffffL;
+        msg.start += 4;
         continue;
       }
       if (messageLeft == 0) {
@@ -76,7 +64,7 @@ final class YarpcStream implements YamuxSession.Payload {
         continue;
       }
       // One field of ReadResponse: key, and for frames (1, length-delimited) the frame.
-      int p = msgStart;
+      int p = msg.start;
       long key = varint(p);
       if (key < 0) {
         break; // incomplete
@@ -96,46 +84,44 @@ final class YarpcStream implements YamuxSession.Payload {
       } else {
         throw malformed("ReadResponse field " + (key >>> 3) + " with wire type " + wire);
       }
-      if (msgEnd - p < bodyLength) {
+      if (msg.end - p < bodyLength) {
         break; // wait for the whole frame
       }
-      long used = (p - msgStart) + bodyLength;
+      long used = (p - msg.start) + bodyLength;
       if (used > messageLeft) {
         throw malformed("a frame running past its message");
       }
       if ((key >>> 3) == 1) {
-        if (bodyLength > 0 && msg[p] == 0x0a && reader.hold()) {
+        if (bodyLength > 0 && msg.bytes[p] == 0x0a && reader.hold()) {
           break; // this series frame is read when the hold ends
         }
-        decoder.frame(msg, p, (int) bodyLength);
+        decoder.frame(msg.bytes, p, (int) bodyLength);
       }
-      msgStart = p + (int) bodyLength;
+      msg.start = p + (int) bodyLength;
       messageLeft -= used;
       reader.framed();
     }
-    if (msgStart == msgEnd) {
-      msgStart = msgEnd = 0;
-    }
+    msg.rewindIfEmpty();
   }
 
   /** A varint in the payload bytes at {@code p}; -1 if it is not all there yet. */
   private long varint(int p) {
-    return decoder.varint(msg, p, msgEnd, false);
+    return decoder.varint(msg.bytes, p, msg.end, false);
   }
 
   /** True when the stream ended inside a message. */
   boolean midMessage() {
-    return messageLeft >= 0 || msgEnd != msgStart;
+    return messageLeft >= 0 || msg.length() != 0;
   }
 
   /** Drops what was taken in and not parsed (the read ended for the caller). */
   void drop() {
-    msgStart = msgEnd = 0;
+    msg.clear();
   }
 
   /** As {@link #drop}, at a message boundary again. */
   void reset() {
-    msgStart = msgEnd = 0;
+    msg.clear();
     messageLeft = -1;
   }
 }
