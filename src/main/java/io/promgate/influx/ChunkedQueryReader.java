@@ -42,7 +42,7 @@ public final class ChunkedQueryReader {
     public static final byte STRING = 3;
     public static final byte BOOLEAN = 4;
 
-    // package-private: filled by this reader and by StorageRpc
+    // package-private: filled by this reader; other readers (the storage service's) use clear/add*
     byte[] kinds = new byte[4];
     long[] longs = new long[4];
     double[] doubles = new double[4];
@@ -77,6 +77,33 @@ public final class ChunkedQueryReader {
 
     public String stringValue(int i) {
       return strings[i];
+    }
+
+    /** Starts the row over, for a reader filling it (the storage service's). */
+    public void clear() {
+      size = 0;
+    }
+
+    /** Appends an integer column whose double value is not read (a time). */
+    public void addInteger(long v) {
+      int i = add();
+      kinds[i] = INTEGER;
+      longs[i] = v;
+    }
+
+    /** Appends an integer column; {@code asDouble} is its {@link #doubleValue}. */
+    public void addInteger(long v, double asDouble) {
+      int i = add();
+      kinds[i] = INTEGER;
+      longs[i] = v;
+      doubles[i] = asDouble;
+    }
+
+    /** Appends a float column. */
+    public void addFloat(double v) {
+      int i = add();
+      kinds[i] = FLOAT;
+      doubles[i] = v;
     }
 
     int add() {

@@ -1,6 +1,8 @@
 package io.promgate.influx;
 
 import io.promgate.config.InfluxDbConfig;
+import io.promgate.influx.storage.StoragePredicate;
+import io.promgate.influx.storage.StorageRpc;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;

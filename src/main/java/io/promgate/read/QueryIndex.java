@@ -3,7 +3,6 @@ package io.promgate.read;
 import io.promgate.config.RemoteReadConfig;
 import io.promgate.influx.ChunkedQueryReader;
 import io.promgate.influx.InfluxQuery;
-import io.promgate.influx.StoragePredicate;
 import io.promgate.influx.TagValues;
 import io.promgate.model.Labels;
 import io.promgate.model.Matcher;
@@ -31,8 +30,8 @@ final class QueryIndex {
 
   final ReadQuery query;
   final InfluxQuery influxQuery;
-  /** Set when this query is read from InfluxDB's storage service instead of InfluxQL. */
-  StoragePredicate storage;
+  /** The path that built this index, which reads its samples in the second phase. */
+  ReadPath path;
   /** In InfluxDB's order. */
   final List<SeriesEntry> entries = new ArrayList<>();
   final Map<Labels, SeriesEntry> byLabels = new HashMap<>();

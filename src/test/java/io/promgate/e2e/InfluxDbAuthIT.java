@@ -4,12 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.sun.net.httpserver.HttpServer;
-import io.promgate.prompb.Remote;
 import io.promgate.testing.Http;
 import io.promgate.testing.PrivateInfluxDb;
 import io.promgate.testing.PromgateProcess;
+import io.promgate.testing.RemoteRequests;
 import io.promgate.testing.TestCertificates;
-import io.promgate.write.SnappyBlock;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,11 +27,7 @@ class InfluxDbAuthIT {
   private static final String PASSWORD = "adm1n-pw";
 
   private static Http.Response write(PromgateProcess p, String metric) {
-    byte[] pb = Remote.WriteRequest.newBuilder().addTimeseries(Remote.TimeSeries.newBuilder()
-        .addLabels(Remote.Label.newBuilder().setName("__name__").setValue(metric))
-        .addSamples(Remote.Sample.newBuilder().setValue(1).setTimestamp(1_700_000_000_000L))).build().toByteArray();
-    return Http.post(p.url() + "/api/v1/write", SnappyBlock.compress(pb, 0, pb.length),
-        "Content-Type", "application/x-protobuf", "Content-Encoding", "snappy");
+    return RemoteRequests.write(p.url(), metric);
   }
 
   @Test

@@ -3,7 +3,7 @@ package io.promgate.e2e;
 import static io.promgate.e2e.ReloadIT.metric;
 import static io.promgate.e2e.ReloadIT.stored;
 import static io.promgate.e2e.ReloadIT.write;
-import static io.promgate.e2e.ReloadIT.writeBody;
+import static io.promgate.testing.RemoteRequests.oneSample;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -81,7 +81,7 @@ class LifecycleIT {
     String after = influx.freshDatabase("inflight_b");
     try (PromgateProcess p = PromgateProcess.start(STORAGE.formatted(influx.url(), before), "--web.enable-lifecycle")) {
       URI uri = URI.create(p.url());
-      byte[] body = writeBody("in_flight_write");
+      byte[] body = oneSample("in_flight_write");
       try (Socket socket = new Socket(uri.getHost(), uri.getPort())) {
         OutputStream out = socket.getOutputStream();
         out.write(("POST /api/v1/write HTTP/1.1\r\nHost: " + uri.getAuthority()

@@ -3,12 +3,11 @@ package io.promgate.e2e;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.promgate.prompb.Remote;
 import io.promgate.testing.Await;
 import io.promgate.testing.Http;
 import io.promgate.testing.PromgateProcess;
 import io.promgate.testing.RealInfluxDb;
-import io.promgate.write.SnappyBlock;
+import io.promgate.testing.RemoteRequests;
 import java.nio.file.Files;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
@@ -17,19 +16,8 @@ import org.junit.jupiter.api.Test;
 class ReloadIT {
   private static final String STORAGE = "storage: {influxdb: {url: '%s', database: %s}}\n";
 
-  /** A remote-write 1.0 body with one sample of {@code metric} (also used by LifecycleIT). */
-  static byte[] writeBody(String metric) {
-    byte[] pb = Remote.WriteRequest.newBuilder()
-        .addTimeseries(Remote.TimeSeries.newBuilder()
-            .addLabels(Remote.Label.newBuilder().setName("__name__").setValue(metric))
-            .addSamples(Remote.Sample.newBuilder().setValue(1).setTimestamp(1_700_000_000_000L)))
-        .build().toByteArray();
-    return SnappyBlock.compress(pb, 0, pb.length);
-  }
-
   static int write(PromgateProcess p, String metric) {
-    return Http.post(p.url() + "/api/v1/write", writeBody(metric),
-        "Content-Type", "application/x-protobuf", "Content-Encoding", "snappy").status();
+    return RemoteRequests.write(p.url(), metric).status();
   }
 
   static boolean stored(RealInfluxDb influx, String db, String metric) {

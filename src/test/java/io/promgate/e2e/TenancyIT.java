@@ -8,42 +8,27 @@ import io.promgate.testing.Await;
 import io.promgate.testing.Http;
 import io.promgate.testing.PromgateProcess;
 import io.promgate.testing.RealInfluxDb;
-import io.promgate.write.SnappyBlock;
+import io.promgate.testing.RemoteRequests;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
+import org.xerial.snappy.Snappy;
 
 /** tenancy: X-Scope-OrgID picks one database per tenant; no header goes to the default database. */
 class TenancyIT {
   private static Http.Response write(PromgateProcess p, String metric, String... headers) {
-    byte[] pb = Remote.WriteRequest.newBuilder().addTimeseries(Remote.TimeSeries.newBuilder()
-        .addLabels(Remote.Label.newBuilder().setName("__name__").setValue(metric))
-        .addSamples(Remote.Sample.newBuilder().setValue(1).setTimestamp(1_700_000_000_000L))).build().toByteArray();
-    String[] all = new String[4 + headers.length];
-    all[0] = "Content-Type";
-    all[1] = "application/x-protobuf";
-    all[2] = "Content-Encoding";
-    all[3] = "snappy";
-    System.arraycopy(headers, 0, all, 4, headers.length);
-    return Http.post(p.url() + "/api/v1/write", SnappyBlock.compress(pb, 0, pb.length), all);
+    return RemoteRequests.write(p.url(), metric, headers);
   }
 
   /** Series a SAMPLES remote read of {@code metric} returns. */
   private static int readSeries(PromgateProcess p, String metric, String... headers) {
-    byte[] pb = Remote.ReadRequest.newBuilder().addQueries(Remote.Query.newBuilder()
-        .setStartTimestampMs(1_600_000_000_000L).setEndTimestampMs(1_800_000_000_000L)
-        .addMatchers(Remote.LabelMatcher.newBuilder().setName("__name__").setValue(metric))).build().toByteArray();
-    String[] all = new String[4 + headers.length];
-    all[0] = "Content-Type";
-    all[1] = "application/x-protobuf";
-    all[2] = "Content-Encoding";
-    all[3] = "snappy";
-    System.arraycopy(headers, 0, all, 4, headers.length);
-    Http.Response r = Http.post(p.url() + "/api/v1/read", SnappyBlock.compress(pb, 0, pb.length), all);
+    Http.Response r = read(p, metric, headers);
     assertEquals(200, r.status(), r.body());
     try {
-      return Remote.ReadResponse.parseFrom(org.xerial.snappy.Snappy.uncompress(r.bytes())).getResults(0).getTimeseriesCount();
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException(e);
+      return Remote.ReadResponse.parseFrom(Snappy.uncompress(r.bytes())).getResults(0).getTimeseriesCount();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
   }
 
@@ -145,16 +130,7 @@ class TenancyIT {
   }
 
   private static Http.Response read(PromgateProcess p, String metric, String... headers) {
-    byte[] pb = Remote.ReadRequest.newBuilder().addQueries(Remote.Query.newBuilder()
-        .setStartTimestampMs(1_600_000_000_000L).setEndTimestampMs(1_800_000_000_000L)
-        .addMatchers(Remote.LabelMatcher.newBuilder().setName("__name__").setValue(metric))).build().toByteArray();
-    String[] all = new String[4 + headers.length];
-    all[0] = "Content-Type";
-    all[1] = "application/x-protobuf";
-    all[2] = "Content-Encoding";
-    all[3] = "snappy";
-    System.arraycopy(headers, 0, all, 4, headers.length);
-    return Http.post(p.url() + "/api/v1/read", SnappyBlock.compress(pb, 0, pb.length), all);
+    return RemoteRequests.read(p.url(), metric, 1_600_000_000_000L, 1_800_000_000_000L, headers);
   }
 
   @Test

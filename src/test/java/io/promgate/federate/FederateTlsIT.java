@@ -6,23 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.promgate.testing.Await;
 import io.promgate.testing.PromgateProcess;
 import io.promgate.testing.RealPrometheus;
+import io.promgate.testing.TestCertificates;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyStore;
-import java.security.cert.CertificateFactory;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
-import javax.net.ssl.KeyManagerFactory;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -31,8 +23,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * {@code tls_config} against a real HTTPS upstream that verifies client certificates: Prometheus
  * 2.42 serving TLS through {@code --web.config.file} with {@code RequireAndVerifyClientCert}, and
- * a CA, a server certificate for 127.0.0.1 (and upstream.test) and a client certificate made with
- * the openssl command line; the packaged promgate fans out to it.
+ * a CA, a server certificate for 127.0.0.1 (and upstream.test) and a client certificate made in
+ * the test ({@link TestCertificates}); the packaged promgate fans out to it.
  */
 class FederateTlsIT {
   @TempDir
@@ -45,18 +37,9 @@ class FederateTlsIT {
 
   @BeforeAll
   static void upstreamWithMutualTls() throws Exception {
-    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "2",
-        "-subj", "/CN=promgate-test-ca");
-    Files.writeString(dir.resolve("server.ext"), "subjectAltName=IP:127.0.0.1,DNS:upstream.test\n");
-    Files.writeString(dir.resolve("client.ext"), "extendedKeyUsage=clientAuth\n");
-    for (String who : new String[] {"server", "client"}) {
-      openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", who + ".key", "-out", who + ".csr",
-          "-subj", "/CN=" + who);
-      openssl("x509", "-req", "-in", who + ".csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
-          "-out", who + ".pem", "-days", "2", "-extfile", who + ".ext");
-    }
-    openssl("pkcs12", "-export", "-in", "client.pem", "-inkey", "client.key", "-out", "client.p12",
-        "-passout", "pass:secret");
+    TestCertificates certs = TestCertificates.create(dir);
+    certs.issue("server", "upstream.test");
+    Path[] client = certs.issue("client");
 
     // The series m{via="tls"} at one explicit timestamp: the upstream's /federate answer is then
     // the same line on every request.
@@ -74,28 +57,13 @@ class FederateTlsIT {
           key_file: %s
           client_auth_type: RequireAndVerifyClientCert
           client_ca_file: %s
-        """.formatted(f("server.pem"), f("server.key"), f("ca.pem")));
+        """.formatted(f("server.crt"), f("server.key"), f("ca.crt")));
 
-    KeyStore keys = KeyStore.getInstance("PKCS12");
-    try (InputStream in = Files.newInputStream(dir.resolve("client.p12"))) {
-      keys.load(in, "secret".toCharArray());
-    }
-    KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-    kmf.init(keys, "secret".toCharArray());
-    KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
-    trust.load(null, null);
-    try (InputStream in = Files.newInputStream(dir.resolve("ca.pem"))) {
-      trust.setCertificateEntry("ca", CertificateFactory.getInstance("X.509").generateCertificate(in));
-    }
-    TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-    tmf.init(trust);
-    SSLContext ssl = SSLContext.getInstance("TLS");
-    ssl.init(kmf.getKeyManagers(), tmf.getTrustManagers(), null);
-    HttpClient client = HttpClient.newBuilder().sslContext(ssl).build();
+    HttpClient https = HttpClient.newBuilder().sslContext(TestCertificates.trusting(certs.caFile(), client)).build();
     HttpRequest probe = HttpRequest.newBuilder(URI.create(url() + "/federate?match%5B%5D=m")).build();
     Await.until(Duration.ofSeconds(30), "the TLS Prometheus scraped m", () -> {
       try {
-        return client.send(probe, HttpResponse.BodyHandlers.ofString()).body().contains("m{via=\"tls\",instance=\"\"} 1 " + t);
+        return https.send(probe, HttpResponse.BodyHandlers.ofString()).body().contains("m{via=\"tls\",instance=\"\"} 1 " + t);
       } catch (IOException e) {
         return false;
       } catch (InterruptedException e) {
@@ -112,16 +80,6 @@ class FederateTlsIT {
     }
     if (target != null) {
       target.close();
-    }
-  }
-
-  private static void openssl(String... args) throws IOException, InterruptedException {
-    List<String> cmd = new java.util.ArrayList<>(List.of("openssl"));
-    cmd.addAll(List.of(args));
-    Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
-      throw new IllegalStateException("openssl " + String.join(" ", args) + " failed: " + out);
     }
   }
 
@@ -145,7 +103,7 @@ class FederateTlsIT {
             - name: secure
               url: %s
               tls_config: {ca_file: %s, cert_file: %s, key_file: %s}
-        """.formatted(url(), f("ca.pem"), f("client.pem"), f("client.key")))) {
+        """.formatted(url(), f("ca.crt"), f("client.crt"), f("client.key")))) {
       assertEquals(answer(),
           FederateUpstreamsIT.federate(promgate.url(), List.of("m")));
     }
@@ -159,7 +117,7 @@ class FederateTlsIT {
             - name: secure
               url: %s
               tls_config: {insecure_skip_verify: true, cert_file: %s, key_file: %s}
-        """.formatted(url(), f("client.pem"), f("client.key")))) {
+        """.formatted(url(), f("client.crt"), f("client.key")))) {
       assertEquals(answer(),
           FederateUpstreamsIT.federate(promgate.url(), List.of("m")));
     }
@@ -175,12 +133,12 @@ class FederateTlsIT {
               tls_config: {ca_file: %s, cert_file: %s, key_file: %s, server_name: %s}
         """;
     try (PromgateProcess promgate = PromgateProcess.start(
-        cfg.formatted(url(), f("ca.pem"), f("client.pem"), f("client.key"), "upstream.test"))) {
+        cfg.formatted(url(), f("ca.crt"), f("client.crt"), f("client.key"), "upstream.test"))) {
       assertEquals(answer(),
           FederateUpstreamsIT.federate(promgate.url(), List.of("m")));
     }
     try (PromgateProcess promgate = PromgateProcess.start(
-        cfg.formatted(url(), f("ca.pem"), f("client.pem"), f("client.key"), "other.test"))) {
+        cfg.formatted(url(), f("ca.crt"), f("client.crt"), f("client.key"), "other.test"))) {
       FederateUpstreamsIT.Answer a = FederateUpstreamsIT.get(promgate.url() + "/federate?match%5B%5D=m");
       assertEquals(503, a.status(), a.text());
       assertTrue(a.text().startsWith("no upstream answered: secure: TLS: "), a.text());
@@ -195,7 +153,7 @@ class FederateTlsIT {
             - name: secure
               url: %s
               tls_config: {cert_file: %s, key_file: %s}
-        """.formatted(url(), f("client.pem"), f("client.key")))) {
+        """.formatted(url(), f("client.crt"), f("client.key")))) {
       FederateUpstreamsIT.Answer a = FederateUpstreamsIT.get(promgate.url() + "/federate?match%5B%5D=m");
       assertEquals(503, a.status());
       assertTrue(a.text().startsWith("no upstream answered: secure: TLS: "), a.text());
@@ -212,7 +170,7 @@ class FederateTlsIT {
             - name: secure
               url: %s
               tls_config: {ca_file: %s}
-        """.formatted(url(), f("ca.pem")))) {
+        """.formatted(url(), f("ca.crt")))) {
       FederateUpstreamsIT.Answer a = FederateUpstreamsIT.get(promgate.url() + "/federate?match%5B%5D=m");
       assertEquals(503, a.status(), a.text());
       assertEquals(0, FederateUpstreamsIT.metric(promgate.metrics(),

@@ -11,6 +11,7 @@ import io.promgate.prompb.Remote;
 import io.promgate.testing.Http;
 import io.promgate.testing.PromgateProcess;
 import io.promgate.testing.RealInfluxDb;
+import io.promgate.testing.RemoteRequests;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -100,23 +101,23 @@ class ReadBackendsIT {
       String v = i % 3 == 0 ? "line\n" + i : i % 3 == 1 ? " lead" + i : "plain" + i;
       series.add(samples(rnd, List.of("__name__", "bk_b", i % 2 == 0 ? "time" : "b", "t" + i, "v", v), 50 + i * 20, specials));
     }
-    Remote.TimeSeries.Builder stale = ReadRequests.series("__name__", "bk_stale", "job", "gone");
-    ReadRequests.sample(stale, Double.longBitsToDouble(STALE), T0 + 7 * STEP);
+    Remote.TimeSeries.Builder stale = RemoteRequests.series("__name__", "bk_stale", "job", "gone");
+    RemoteRequests.sample(stale, Double.longBitsToDouble(STALE), T0 + 7 * STEP);
     series.add(stale);
     ReadRequests.write(url, series.toArray(new Remote.TimeSeries.Builder[0]));
     // The same instant written again as NaN: InfluxDB keeps both fields on one point (value_bits wins).
-    Remote.TimeSeries.Builder again = ReadRequests.series("__name__", "bk_a", "instance", "i1", "job", "j1");
-    ReadRequests.sample(again, Double.NaN, T0 + 5 * STEP);
+    Remote.TimeSeries.Builder again = RemoteRequests.series("__name__", "bk_a", "instance", "i1", "job", "j1");
+    RemoteRequests.sample(again, Double.NaN, T0 + 5 * STEP);
     ReadRequests.write(url, again);
   }
 
   private static Remote.TimeSeries.Builder samples(SplittableRandom rnd, List<String> labels, int n, long[] specials) {
-    Remote.TimeSeries.Builder s = ReadRequests.series(labels.toArray(new String[0]));
+    Remote.TimeSeries.Builder s = RemoteRequests.series(labels.toArray(new String[0]));
     double v = rnd.nextInt(1000);
     for (int j = 0; j < n; j++) {
       v += rnd.nextInt(4) == 0 ? rnd.nextDouble() : 1;
       double x = rnd.nextInt(25) == 0 ? Double.longBitsToDouble(specials[rnd.nextInt(specials.length)]) : v;
-      ReadRequests.sample(s, x, T0 + j * STEP);
+      RemoteRequests.sample(s, x, T0 + j * STEP);
     }
     return s;
   }

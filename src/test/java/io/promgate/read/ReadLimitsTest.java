@@ -4,9 +4,9 @@ import static io.promgate.read.ReadRequests.m;
 import static io.promgate.read.ReadRequests.post;
 import static io.promgate.read.ReadRequests.query;
 import static io.promgate.read.ReadRequests.request;
-import static io.promgate.read.ReadRequests.sample;
-import static io.promgate.read.ReadRequests.series;
 import static io.promgate.read.ReadRequests.write;
+import static io.promgate.testing.RemoteRequests.sample;
+import static io.promgate.testing.RemoteRequests.series;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.promgate.prompb.Remote;

@@ -7,12 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.promgate.prompb.Remote;
+import io.promgate.testing.RemoteRequests;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class ReadRequestDecoderTest {
   static ReadRequestDecoder.Request decode(Remote.ReadRequest req, Map<String, String> external) {
-    byte[] b = ReadRequests.snappy(req.toByteArray());
+    byte[] b = RemoteRequests.snappy(req.toByteArray());
     return ReadRequestDecoder.decode(b, 0, b.length, 1 << 20, external);
   }
 
@@ -51,7 +52,7 @@ class ReadRequestDecoderTest {
   void decode_invalidUtf8InALabelName_corruptRequest() {
     // ReadRequest{queries{matchers{name: 0xff}}}: proto3 strings must be UTF-8
     byte[] pb = {0x0a, 0x05, 0x1a, 0x03, 0x12, 0x01, (byte) 0xff};
-    byte[] b = ReadRequests.snappy(pb);
+    byte[] b = RemoteRequests.snappy(pb);
     InvalidReadException e = assertThrows(InvalidReadException.class, () -> ReadRequestDecoder.decode(b, 0, b.length, 1 << 20, Map.of()));
     assertEquals(InvalidReadException.Reason.CORRUPT_REQUEST, e.reason());
     assertEquals("corrupt protobuf ReadRequest: Protocol message had invalid UTF-8.", e.getMessage());

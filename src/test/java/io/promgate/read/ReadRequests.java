@@ -1,5 +1,6 @@
 package io.promgate.read;
 
+import static io.promgate.testing.RemoteRequests.snappy;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.promgate.prompb.Remote;
@@ -30,25 +31,8 @@ final class ReadRequests {
 
   private ReadRequests() {}
 
-  static Remote.TimeSeries.Builder series(String... labels) {
-    Remote.TimeSeries.Builder b = Remote.TimeSeries.newBuilder();
-    for (int i = 0; i < labels.length; i += 2) {
-      b.addLabels(Remote.Label.newBuilder().setName(labels[i]).setValue(labels[i + 1]));
-    }
-    return b;
-  }
 
-  static Remote.TimeSeries.Builder sample(Remote.TimeSeries.Builder s, double v, long ts) {
-    return s.addSamples(Remote.Sample.newBuilder().setValue(v).setTimestamp(ts));
-  }
 
-  static byte[] snappy(byte[] b) {
-    try {
-      return Snappy.compress(b);
-    } catch (java.io.IOException e) {
-      throw new IllegalStateException(e);
-    }
-  }
 
   static void write(String url, Remote.TimeSeries.Builder... series) {
     Remote.WriteRequest.Builder w = Remote.WriteRequest.newBuilder();

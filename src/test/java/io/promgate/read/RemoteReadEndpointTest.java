@@ -4,9 +4,9 @@ import static io.promgate.read.ReadRequests.m;
 import static io.promgate.read.ReadRequests.post;
 import static io.promgate.read.ReadRequests.query;
 import static io.promgate.read.ReadRequests.request;
-import static io.promgate.read.ReadRequests.sample;
-import static io.promgate.read.ReadRequests.series;
 import static io.promgate.read.ReadRequests.write;
+import static io.promgate.testing.RemoteRequests.sample;
+import static io.promgate.testing.RemoteRequests.series;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -15,6 +15,7 @@ import io.promgate.prompb.Remote;
 import io.promgate.testing.Http;
 import io.promgate.testing.PromgateWithInfluxDb;
 import io.promgate.testing.RealInfluxDb;
+import io.promgate.testing.RemoteRequests;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -415,7 +416,7 @@ class RemoteReadEndpointTest {
     String[] l2 = {"__name__", name, "instance", "b:1", "job", "interop", "zone", "eu"};
     Remote.WriteRequest req = Remote.WriteRequest.newBuilder().addTimeseries(w.add(l1, ts, v)).addTimeseries(w.add(l2, ts, v)).build();
     String db = PromgateWithInfluxDb.database();
-    Http.Response written = Http.post(influx.promWriteUrl(db), ReadRequests.snappy(req.toByteArray()), ReadRequests.WRITE_HEADERS);
+    Http.Response written = Http.post(influx.promWriteUrl(db), RemoteRequests.snappy(req.toByteArray()), ReadRequests.WRITE_HEADERS);
     assertEquals(204, written.status(), written.body());
 
     Remote.Query q = query(T0, ts[ts.length - 1], m("__name__", "=", name), m("job", "=~", "inter.*"));
@@ -490,33 +491,33 @@ class RemoteReadEndpointTest {
   @Test
   void read_corruptProtobuf_400() {
     // field 1 (queries), length 5, but only 1 byte follows
-    assertBad(ReadRequests.snappy(new byte[] {0x0a, 0x05, 0x00}), 400,
+    assertBad(RemoteRequests.snappy(new byte[] {0x0a, 0x05, 0x00}), 400,
         "corrupt protobuf ReadRequest: While parsing a protocol message, the input ended unexpectedly in the middle of a field.  This could mean either that the input has been truncated or that an embedded message misreported its own length.");
   }
 
   @Test
   void read_invalidRegex_400() {
-    assertBad(ReadRequests.snappy(one(m("__name__", "=~", "a(b")).toByteArray()), 400,
+    assertBad(RemoteRequests.snappy(one(m("__name__", "=~", "a(b")).toByteArray()), 400,
         "query 0: invalid regular expression \"a(b\" in matcher for label \"__name__\": missing closing )");
   }
 
   @Test
   void read_endBeforeStart_400() {
-    assertBad(ReadRequests.snappy(request(false, query(T0, T0 - 1, m("__name__", "=", "x"))).toByteArray()), 400,
+    assertBad(RemoteRequests.snappy(request(false, query(T0, T0 - 1, m("__name__", "=", "x"))).toByteArray()), 400,
         "query 0: end_timestamp_ms 1699999999999 is before start_timestamp_ms 1700000000000");
   }
 
   @Test
   void read_unknownMatcherType_400() {
     Remote.LabelMatcher bad = Remote.LabelMatcher.newBuilder().setTypeValue(7).setName("x").setValue("y").build();
-    assertBad(ReadRequests.snappy(one(bad).toByteArray()), 400, "query 0: unknown matcher type 7 for label \"x\"");
+    assertBad(RemoteRequests.snappy(one(bad).toByteArray()), 400, "query 0: unknown matcher type 7 for label \"x\"");
   }
 
   @Test
   void read_noSupportedResponseType_400() {
     Remote.ReadRequest req = Remote.ReadRequest.newBuilder().addQueries(query(T0, T0, m("__name__", "=", "x")))
         .addAcceptedResponseTypesValue(5).build();
-    assertBad(ReadRequests.snappy(req.toByteArray()), 400,
+    assertBad(RemoteRequests.snappy(req.toByteArray()), 400,
         "none of the accepted response types [5] is supported (0 SAMPLES, 1 STREAMED_XOR_CHUNKS)");
   }
 

@@ -17,6 +17,7 @@ import io.promgate.testing.Http;
 import io.promgate.testing.PromgateWithInfluxDb;
 import io.promgate.testing.RealInfluxDb;
 import io.promgate.testing.RealPrometheus;
+import io.promgate.testing.RemoteRequests;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -117,14 +118,14 @@ class RemoteReadPrometheusTest {
     };
     List<Remote.TimeSeries.Builder> series = new ArrayList<>();
     for (int s = 0; s < labels.length; s++) {
-      Remote.TimeSeries.Builder b = ReadRequests.series(labels[s]);
+      Remote.TimeSeries.Builder b = RemoteRequests.series(labels[s]);
       for (int k = 0; k < n; k++) {
         // eu-north stops half way with a staleness marker, like a target that went away
         if (s == 1 && k > n / 2) {
           break;
         }
         double v = s == 1 && k == n / 2 ? Double.longBitsToDouble(0x7ff0000000000002L) : value(s, k);
-        ReadRequests.sample(b, v, t0 + k * 60_000L);
+        RemoteRequests.sample(b, v, t0 + k * 60_000L);
       }
       series.add(b);
     }
@@ -197,7 +198,7 @@ class RemoteReadPrometheusTest {
     try (RealPrometheus tsdb = RealPrometheus.start("global: {}\n", "--web.enable-remote-write-receiver")) {
       long now = System.currentTimeMillis();
       SplittableRandom r = new SplittableRandom(42);
-      Remote.TimeSeries.Builder s = ReadRequests.series("__name__", "xor_compat", "job", "x");
+      Remote.TimeSeries.Builder s = RemoteRequests.series("__name__", "xor_compat", "job", "x");
       // Prometheus cuts head chunks partly by time, relative to 2h-aligned ranges: start on such a
       // boundary so the chunk layout is the same whatever the wall clock says.
       long t = Math.floorDiv(now - 3 * 3_600_000L, 7_200_000L) * 7_200_000L + 60_000;
@@ -225,13 +226,13 @@ class RemoteReadPrometheusTest {
         if (Double.isNaN(v) && i % 5 != 3) {
           v = 3;
         }
-        ReadRequests.sample(s, v, t);
+        RemoteRequests.sample(s, v, t);
         if (Double.isNaN(v)) {
           v = 5;
         }
       }
       Http.Response w = Http.post(tsdb.url() + "/api/v1/write",
-          ReadRequests.snappy(Remote.WriteRequest.newBuilder().addTimeseries(s).build().toByteArray()), ReadRequests.WRITE_HEADERS);
+          RemoteRequests.snappy(Remote.WriteRequest.newBuilder().addTimeseries(s).build().toByteArray()), ReadRequests.WRITE_HEADERS);
       assertEquals(204, w.status(), w.body());
 
       Http.Response resp = post(tsdb.url() + "/api/v1/read",

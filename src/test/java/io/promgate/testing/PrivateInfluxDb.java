@@ -3,7 +3,6 @@ package io.promgate.testing;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -12,13 +11,9 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyStore;
-import java.security.cert.CertificateFactory;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 
 /**
  * An influxd of one test's own, for what the shared {@link RealInfluxDb} must not be configured
@@ -81,7 +76,7 @@ public final class PrivateInfluxDb implements AutoCloseable {
         List.of(influxd.toString(), "-config", dir.resolve("influxdb.conf").toString()), dir);
     String url = (certAndKey == null ? "http" : "https") + "://127.0.0.1:" + httpPort;
     HttpClient client = certAndKey == null ? HttpClient.newHttpClient()
-        : HttpClient.newBuilder().sslContext(trusting(caFile)).build();
+        : HttpClient.newBuilder().sslContext(TestCertificates.trusting(caFile)).build();
     PrivateInfluxDb db = new PrivateInfluxDb(process, url, client);
     try {
       // /ping answers 204 without credentials even with auth-enabled
@@ -154,21 +149,6 @@ public final class PrivateInfluxDb implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return false;
-    }
-  }
-
-  private static SSLContext trusting(Path caFile) {
-    try (InputStream in = Files.newInputStream(caFile)) {
-      KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
-      ks.load(null, null);
-      ks.setCertificateEntry("ca", CertificateFactory.getInstance("X.509").generateCertificate(in));
-      TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-      tmf.init(ks);
-      SSLContext ctx = SSLContext.getInstance("TLS");
-      ctx.init(null, tmf.getTrustManagers(), null);
-      return ctx;
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
     }
   }
 

@@ -7,23 +7,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.promgate.testing.Await;
 import io.promgate.testing.PromgateProcess;
 import io.promgate.testing.RealInfluxDb;
-import io.promgate.testing.TestCertificates;
-import java.io.InputStream;
+import io.promgate.testing.SecuredPromgate;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.security.KeyStore;
-import java.security.cert.CertificateFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
-import org.bouncycastle.crypto.generators.OpenBSDBCrypt;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -61,21 +53,10 @@ class AuthEveryPathIT {
 
   @Test
   void tlsBasicAndBearer_everyPathButProbesNeedsCredentials_quitUnauthenticatedKeepsRunning() throws Exception {
-    Path dir = Files.createTempDirectory("promgate-auth");
-    TestCertificates certs = TestCertificates.create(dir);
-    Path[] server = certs.issue("promgate");
-    String hash = OpenBSDBCrypt.generate("2y", "s3cret".toCharArray(), new byte[16], 10);
     RealInfluxDb influx = RealInfluxDb.shared();
-    try (PromgateProcess p = PromgateProcess.start("""
-            storage: {influxdb: {url: '%s', database: %s}}
-            web:
-              tls_server_config: {cert_file: '%s', key_file: '%s'}
-              basic_auth_users: {prometheus: '%s'}
-              bearer_tokens: [token-123]
-            """.formatted(influx.url(), influx.freshDatabase("auth_every_path"), server[0], server[1], hash),
-        "--web.enable-lifecycle")) {
-      String https = p.url().replace("http://", "https://");
-      HttpClient client = HttpClient.newBuilder().sslContext(trusting(certs.caFile()))
+    try (SecuredPromgate secured = SecuredPromgate.start(influx.freshDatabase("auth_every_path"), "--web.enable-lifecycle")) {
+      String https = secured.https();
+      HttpClient client = HttpClient.newBuilder().sslContext(secured.trusting())
           .version(HttpClient.Version.HTTP_1_1).build();
 
       List<String> wrong = new ArrayList<>();
@@ -157,18 +138,5 @@ class AuthEveryPathIT {
       b.header("Authorization", auth);
     }
     return c.send(b.build(), HttpResponse.BodyHandlers.ofString());
-  }
-
-  private static SSLContext trusting(Path caFile) throws Exception {
-    KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
-    ks.load(null, null);
-    try (InputStream in = Files.newInputStream(caFile)) {
-      ks.setCertificateEntry("ca", CertificateFactory.getInstance("X.509").generateCertificate(in));
-    }
-    TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-    tmf.init(ks);
-    SSLContext ctx = SSLContext.getInstance("TLS");
-    ctx.init(null, tmf.getTrustManagers(), null);
-    return ctx;
   }
 }

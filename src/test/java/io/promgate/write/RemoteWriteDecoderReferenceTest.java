@@ -6,10 +6,12 @@ import com.google.protobuf.ByteString;
 import io.promgate.config.PromgateConfig;
 import io.promgate.config.RemoteWriteConfig;
 import io.promgate.influx.LineBuffer;
-import io.promgate.influx.TagValues;
 import io.promgate.prompb.Remote;
 import io.promgate.prompb.v2.WriteV2;
 import java.io.ByteArrayOutputStream;
+import java.math.BigDecimal;
+import java.math.MathContext;
+import java.math.RoundingMode;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -24,12 +26,16 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 /**
- * The decoder's label handling against a reference written the plain way: the remote-write spec's
- * checks one after the other on whole byte arrays, then the line assembled with {@link
- * TagValues#write}. Random label sets — mostly valid, some mutated into each kind of error — go
- * through both remote write 1.0 and 2.0, so the one-pass fast path ({@code __name__} first), the
- * general path and the 2.0 symbol caches must all agree with the reference on every line and on
- * the exact error message.
+ * The decoder against a reference written the plain way and independently of the production line
+ * writers: the remote-write spec's checks one after the other on whole byte arrays, then the line
+ * spelled out here from InfluxDB 1.6's line-protocol rules (escaping of measurement, tag keys and
+ * tag values; floats as InfluxDB parses them) and promgate's documented storage conventions (the
+ * {@code %pg:} marker for what line protocol cannot carry, {@code value_bits} for non-finite
+ * samples). Random label sets — mostly valid, some mutated into each kind of error — and random
+ * sample values (ordinary, integral, extreme, non-finite, arbitrary bit patterns) go through both
+ * remote write 1.0 and 2.0, so the one-pass fast path ({@code __name__} first), the general path
+ * and the 2.0 symbol caches must all agree with the reference on every line and on the exact
+ * error message.
  */
 class RemoteWriteDecoderReferenceTest {
   private static final RemoteWriteConfig LIMITS = limits();
@@ -64,7 +70,7 @@ class RemoteWriteDecoderReferenceTest {
       List<byte[][]> labels = randomLabels(rnd);
       double[] values = new double[1 + rnd.nextInt(3)];
       for (int i = 0; i < values.length; i++) {
-        values[i] = rnd.nextBoolean() ? rnd.nextInt(1000) : rnd.nextDouble();
+        values[i] = randomValue(rnd);
       }
       String expected = reference(labels, values);
       valid += expected.startsWith("OK ") ? 1 : 0;
@@ -192,19 +198,134 @@ class RemoteWriteDecoderReferenceTest {
     if (!metric.matches("[a-zA-Z_:][a-zA-Z0-9_:]*")) {
       return "ERR invalid metric name \"" + metric + "\" in series " + describe(labels);
     }
-    LineBuffer key = new LineBuffer(64).putAscii(metric);
+    StringBuilder key = new StringBuilder(measurement(metric));
     for (byte[][] l : labels) {
-      if (l[1].length > 0) {
-        key.put((byte) ',').putAscii(TagValues.storedKey(s(l[0]))).put((byte) '=');
-        TagValues.write(key, l[1], 0, l[1].length);
+      if (l[1].length > 0) { // an empty label value is no label
+        key.append(',').append(tagKey(s(l[0]))).append('=').append(tagValue(s(l[1])));
       }
     }
     StringBuilder lines = new StringBuilder("OK ");
     for (int i = 0; i < values.length; i++) {
-      lines.append(key.toStringUtf8()).append(" value=")
-          .append(new LineBuffer(32).putDouble(values[i]).toStringUtf8()).append(' ').append(1000 + i).append('\n');
+      lines.append(key).append(' ').append(field(values[i])).append(' ').append(1000 + i).append('\n');
     }
     return lines.toString();
+  }
+
+  // Sample values: mostly what exporters send, then the edges of the float formats.
+  private static final double[] EDGE_VALUES = {
+    0.0, -0.0, 1, -1, 0.1, -2.5, 1 / 3.0, 100.5, 1e-6, 1.5e-6, 1e-7, 1e20, 1e21, 1.5e21, 1e22, 0x1p53, 0x1p53 + 2,
+    -0x1p60, 123456789.125, Double.MIN_VALUE, Double.MIN_NORMAL, Double.MAX_VALUE, -Double.MAX_VALUE, 0x1p-1000,
+    Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY,
+    Double.longBitsToDouble(0x7ff0000000000002L), // Prometheus's staleness marker
+    Double.longBitsToDouble(0xfff8000000000001L), // a NaN with sign and payload
+  };
+
+  private static double randomValue(SplittableRandom rnd) {
+    return switch (rnd.nextInt(8)) {
+      case 0, 1, 2 -> rnd.nextInt(1000);
+      case 3, 4 -> rnd.nextDouble();
+      case 5 -> (rnd.nextDouble() - 0.5) * Math.pow(10, rnd.nextInt(-30, 30));
+      case 6 -> EDGE_VALUES[rnd.nextInt(EDGE_VALUES.length)];
+      default -> Double.longBitsToDouble(rnd.nextLong()); // any bits: subnormals, NaN payloads, huge
+    };
+  }
+
+  // InfluxDB 1.6 line protocol reference
+  // (https://docs.influxdata.com/influxdb/v1.6/write_protocols/line_protocol_reference/):
+  // measurements escape comma and space; tag keys, tag values and field keys escape comma, equals
+  // sign and space, each with a backslash.
+
+  private static String measurement(String m) {
+    return m.replace(",", "\\,").replace(" ", "\\ ");
+  }
+
+  private static String escapeTag(String s) {
+    return s.replace(",", "\\,").replace("=", "\\=").replace(" ", "\\ ");
+  }
+
+  /** InfluxDB refuses the tag key {@code time}: promgate stores that label under {@code %pg:time}. */
+  private static String tagKey(String name) {
+    return escapeTag(name.equals("time") ? "%pg:time" : name);
+  }
+
+  /**
+   * A label value line protocol can carry is written escaped. It cannot carry a control character
+   * (no escape exists for a newline), a backslash at the end or before a comma, equals sign, space
+   * or backslash (InfluxDB reads it as an escape), and a value that starts with promgate's marker
+   * would be misread as encoded: those are stored as {@code %pg:} and the value with {@code %}, the
+   * backslash, comma, equals sign, space and control characters percent-encoded (upper-case hex).
+   */
+  private static String tagValue(String v) {
+    boolean control = v.chars().anyMatch(c -> c < 0x20 || c == 0x7f);
+    boolean misreadBackslash = v.endsWith("\\") || v.matches("(?s).*\\\\[,= \\\\].*");
+    if (!control && !misreadBackslash && !v.startsWith("%pg:")) {
+      return escapeTag(v);
+    }
+    StringBuilder out = new StringBuilder("%pg:");
+    for (char c : v.toCharArray()) {
+      if (c <= ' ' || c == 0x7f || c == '%' || c == '\\' || c == ',' || c == '=') {
+        out.append(String.format("%%%02X", (int) c));
+      } else {
+        out.append(c);
+      }
+    }
+    return out.toString();
+  }
+
+  /**
+   * Line protocol has no NaN or infinity: a non-finite sample is stored as the integer field
+   * {@code value_bits} holding its raw bits (the staleness marker's payload survives). A finite
+   * one is the float field {@code value}.
+   */
+  private static String field(double v) {
+    if (!Double.isFinite(v)) {
+      return "value_bits=" + Double.doubleToRawLongBits(v) + "i";
+    }
+    return "value=" + lineProtocolFloat(v);
+  }
+
+  /**
+   * A float as InfluxDB parses it (Go's strconv.ParseFloat, correctly rounded): an integral value
+   * below 2^53 as an integer (a field number without {@code i} is a float), the sign of zero
+   * kept; any other as the shortest decimal that reads back as exactly {@code v}, the closest to
+   * {@code v} of those, laid out as JavaScript's Number#toString does (plain for decimal exponents
+   * -7 < e < 21, else {@code d.ddde-8}) but with no {@code +} in a positive exponent.
+   */
+  private static String lineProtocolFloat(double v) {
+    if (v == 0) {
+      return Double.doubleToRawLongBits(v) == 0 ? "0" : "-0";
+    }
+    if (v == Math.rint(v) && Math.abs(v) < 0x1p53) {
+      return Long.toString((long) v);
+    }
+    BigDecimal exact = new BigDecimal(v);
+    BigDecimal shortest = null;
+    for (int digits = 1; shortest == null; digits++) {
+      BigDecimal closest = exact.round(new MathContext(digits, RoundingMode.HALF_EVEN));
+      BigDecimal step = closest.ulp();
+      for (BigDecimal d : new BigDecimal[] {closest, closest.subtract(step), closest.add(step)}) {
+        boolean readsBack = Double.doubleToRawLongBits(Double.parseDouble(d.toString())) == Double.doubleToRawLongBits(v);
+        if (readsBack && (shortest == null
+            || d.subtract(exact).abs().compareTo(shortest.subtract(exact).abs()) < 0)) {
+          shortest = d;
+        }
+      }
+    }
+    shortest = shortest.stripTrailingZeros();
+    String d = shortest.unscaledValue().abs().toString();
+    int k = d.length();
+    int n = k - shortest.scale(); // v = 0.d × 10^n
+    String sign = v < 0 ? "-" : "";
+    if (k <= n && n <= 21) {
+      return sign + d + "0".repeat(n - k);
+    }
+    if (0 < n && n <= 21) {
+      return sign + d.substring(0, n) + "." + d.substring(n);
+    }
+    if (-6 < n && n <= 0) {
+      return sign + "0." + "0".repeat(-n) + d;
+    }
+    return sign + (k == 1 ? d : d.charAt(0) + "." + d.substring(1)) + "e" + (n - 1);
   }
 
   // protobuf-java refuses to encode invalid UTF-8 into a string field, so labels and symbols are

@@ -1,10 +1,10 @@
 package io.promgate.write;
 
+import static io.promgate.testing.RemoteRequests.sample;
+import static io.promgate.testing.RemoteRequests.series;
+import static io.promgate.testing.RemoteRequests.snappy;
 import static io.promgate.write.RemoteWriteRequests.post;
 import static io.promgate.write.RemoteWriteRequests.postRaw;
-import static io.promgate.write.RemoteWriteRequests.sample;
-import static io.promgate.write.RemoteWriteRequests.series;
-import static io.promgate.write.RemoteWriteRequests.snappy;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

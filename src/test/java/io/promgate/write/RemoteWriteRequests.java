@@ -1,5 +1,7 @@
 package io.promgate.write;
 
+import static io.promgate.testing.RemoteRequests.snappy;
+
 import io.promgate.prompb.Remote;
 import io.promgate.testing.Http;
 
@@ -13,21 +15,8 @@ final class RemoteWriteRequests {
 
   private RemoteWriteRequests() {}
 
-  static Remote.TimeSeries.Builder series(String... labels) {
-    Remote.TimeSeries.Builder b = Remote.TimeSeries.newBuilder();
-    for (int i = 0; i < labels.length; i += 2) {
-      b.addLabels(Remote.Label.newBuilder().setName(labels[i]).setValue(labels[i + 1]));
-    }
-    return b;
-  }
 
-  static Remote.TimeSeries.Builder sample(Remote.TimeSeries.Builder s, double v, long ts) {
-    return s.addSamples(Remote.Sample.newBuilder().setValue(v).setTimestamp(ts));
-  }
 
-  static byte[] snappy(byte[] pb) {
-    return SnappyBlock.compress(pb, 0, pb.length);
-  }
 
   static Http.Response post(String url, Remote.WriteRequest req) {
     return Http.post(url, snappy(req.toByteArray()), HEADERS);

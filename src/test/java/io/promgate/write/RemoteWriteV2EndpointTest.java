@@ -8,6 +8,7 @@ import io.promgate.prompb.v2.WriteV2;
 import io.promgate.testing.Http;
 import io.promgate.testing.PromgateWithInfluxDb;
 import io.promgate.testing.RealInfluxDb;
+import io.promgate.testing.RemoteRequests;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -26,7 +27,7 @@ class RemoteWriteV2EndpointTest {
   private final RealInfluxDb influx = RealInfluxDb.shared();
 
   private Http.Response postV2(WriteV2.Request req) {
-    return Http.post(write.toString(), RemoteWriteRequests.snappy(req.toByteArray()),
+    return Http.post(write.toString(), RemoteRequests.snappy(req.toByteArray()),
         "Content-Type", V2_TYPE, "Content-Encoding", "snappy", "X-Prometheus-Remote-Write-Version", "2.0.0");
   }
 

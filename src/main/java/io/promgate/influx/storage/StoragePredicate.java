@@ -1,5 +1,7 @@
-package io.promgate.influx;
+package io.promgate.influx.storage;
 
+import io.promgate.influx.InfluxQuery;
+import io.promgate.influx.TagValues;
 import io.promgate.influx.storagepb.StoragePb;
 import io.promgate.influx.storagepb.StoragePb.Node;
 import io.promgate.model.Labels;
@@ -16,7 +18,8 @@ import java.util.List;
  * service panics — and the panic takes the whole {@code influxd} down — when a predicate lets a
  * series through whose measurement the same predicate's field-key lookup does not list: a tag
  * {@code !=} that absent tags satisfy ({@code job != 'b'} on a measurement without {@code job}),
- * and the like ({@code StoragePredicateTest} keeps the crashing shapes on record). Every condition
+ * and the like ({@code StorageRpcTest#everyMatcherShape_pushedDownSafely_influxdStaysUp} sends every
+ * matcher shape this class makes and checks influxd is still up after each). Every condition
  * sent here can only hold for a series that carries the tag, so the two lookups agree:
  *
  * <ul>
@@ -126,7 +129,7 @@ public final class StoragePredicate {
         case NRE -> regex(Node.Comparison.NOT_REGEX, "_measurement", m.value());
       };
     }
-    if (!InfluxQuery.isLabelName(m.name()) || m.matchesEmpty()) {
+    if (!Labels.isLabelName(m.name()) || m.matchesEmpty()) {
       return null; // absent tags satisfy it: not safe to push down (see the class comment)
     }
     String key = TagValues.storedKey(m.name());

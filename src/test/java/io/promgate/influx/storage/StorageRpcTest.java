@@ -1,4 +1,4 @@
-package io.promgate.influx;
+package io.promgate.influx.storage;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -6,7 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.promgate.config.InfluxDbConfig;
 import io.promgate.config.TlsConfig;
-import io.promgate.influx.StoragePredicate.Fields;
+import io.promgate.influx.ChunkedQueryReader;
+import io.promgate.influx.InfluxClient;
+import io.promgate.influx.StorageException;
+import io.promgate.influx.storage.StoragePredicate.Fields;
 import io.promgate.model.Matcher;
 import io.promgate.model.Matcher.Type;
 import io.promgate.testing.FreePorts;
