@@ -72,6 +72,31 @@ if [[ ${INFLUXQL:-0} == 1 ]]; then
   wait_http "$QURL/-/ready" 60
   READERS="$READERS promgate-influxql-chunks promgate-influxql-samples influxql-bare"
 fi
+# A/B: BASE_APP=<another build's target/quarkus-app> also starts that build (same flags and
+# config) on each path wanted, as the readers base-samples and base-chunks (storage service) and,
+# with INFLUXQL=1, base-influxql-chunks and base-influxql-samples, interleaved with the others.
+if [[ -n ${BASE_APP:-} ]]; then
+  BPORT=$(free_port)
+  PROMGATE_APP_DIR=$BASE_APP JAVA_OPTS="-Xmx${HEAP}" scripts/promgate --config.file="$DIR/promgate.yml" \
+    --web.listen-address="127.0.0.1:${BPORT}" >"$DIR/promgate-base.log" 2>&1 &
+  BPID=$!
+  pids+=($BPID)
+  BURL="http://127.0.0.1:${BPORT}"
+  wait_http "$BURL/-/ready" 180 || { cat "$DIR/promgate-base.log" >&2; exit 1; }
+  READERS="$READERS base-samples base-chunks"
+  if [[ ${INFLUXQL:-0} == 1 ]]; then
+    BQPORT=$(free_port)
+    PROMGATE_APP_DIR=$BASE_APP JAVA_OPTS="-Xmx${HEAP}" scripts/promgate --config.file="$DIR/promgate-influxql.yml" \
+      --web.listen-address="127.0.0.1:${BQPORT}" >"$DIR/promgate-base-influxql.log" 2>&1 &
+    BQPID=$!
+    pids+=($BQPID)
+    BQURL="http://127.0.0.1:${BQPORT}"
+    wait_http "$BQURL/-/ready" 180 || { cat "$DIR/promgate-base-influxql.log" >&2; exit 1; }
+    READERS="$READERS base-influxql-chunks base-influxql-samples"
+  fi
+fi
+# READERS_ONLY="a b ..." keeps only those readers (in that order).
+READERS=${READERS_ONLY:-$READERS}
 
 SAMPLES=$((HOURS * 3600 / STEP_S))
 START=$(( ($(date +%s) - HOURS * 3600 - 3600) / 3600 * 3600 * 1000 ))
@@ -109,6 +134,10 @@ for round in $(seq 1 "$ROUNDS"); do
       promgate-influxql-chunks) url="$QURL/api/v1/read"; kind=chunks; pg=$QPID ;;
       promgate-influxql-samples) url="$QURL/api/v1/read"; kind=samples; pg=$QPID ;;
       influxql-bare) url="$IURL/query?db=bench"; kind=influxql ;;
+      base-samples) url="$BURL/api/v1/read"; kind=samples; pg=$BPID ;;
+      base-chunks) url="$BURL/api/v1/read"; kind=chunks; pg=$BPID ;;
+      base-influxql-chunks) url="$BQURL/api/v1/read"; kind=chunks; pg=$BQPID ;;
+      base-influxql-samples) url="$BQURL/api/v1/read"; kind=samples; pg=$BQPID ;;
     esac
     reset_hwm "$pg"; reset_hwm "$IPID"
     g0=$(cpu_s "$pg"); i0=$(cpu_s "$IPID"); grss=$(rss_mib "$pg"); irss=$(rss_mib "$IPID")
