@@ -16,8 +16,9 @@ import java.util.List;
  * service panics — and the panic takes the whole {@code influxd} down — when a predicate lets a
  * series through whose measurement the same predicate's field-key lookup does not list: a tag
  * {@code !=} that absent tags satisfy ({@code job != 'b'} on a measurement without {@code job}),
- * and the like ({@code StoragePredicateTest} keeps the crashing shapes on record). Every condition
- * sent here can only hold for a series that carries the tag, so the two lookups agree:
+ * and the like ({@code StorageRpcTest} sends every matcher shape to a real influxd, which must stay
+ * up after each). Every condition sent here can only hold for a series that carries the tag, so
+ * the two lookups agree:
  *
  * <ul>
  *   <li>{@code __name__}: {@code =}, {@code !=}, {@code =~}, {@code !~} on {@code _measurement},
@@ -126,7 +127,7 @@ public final class StoragePredicate {
         case NRE -> regex(Node.Comparison.NOT_REGEX, "_measurement", m.value());
       };
     }
-    if (!InfluxQuery.isLabelName(m.name()) || m.matchesEmpty()) {
+    if (!Labels.isLabelName(m.name()) || m.matchesEmpty()) {
       return null; // absent tags satisfy it: not safe to push down (see the class comment)
     }
     String key = TagValues.storedKey(m.name());
@@ -142,7 +143,7 @@ public final class StoragePredicate {
   }
 
   private static Node regex(Node.Comparison op, String key, String re) {
-    return comparison(op, key, Node.newBuilder().setRegexValue("^(?:" + re + ")$"));
+    return comparison(op, key, Node.newBuilder().setRegexValue(Matcher.anchor(re)));
   }
 
   private static Node compare(Node.Comparison op, String key, String value) {
