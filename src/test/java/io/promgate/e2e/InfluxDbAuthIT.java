@@ -9,7 +9,7 @@ import io.promgate.testing.Http;
 import io.promgate.testing.PrivateInfluxDb;
 import io.promgate.testing.PromgateProcess;
 import io.promgate.testing.TestCertificates;
-import io.promgate.write.SnappyBlock;
+import io.promgate.write.SnappyBlocks;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,7 +31,7 @@ class InfluxDbAuthIT {
     byte[] pb = Remote.WriteRequest.newBuilder().addTimeseries(Remote.TimeSeries.newBuilder()
         .addLabels(Remote.Label.newBuilder().setName("__name__").setValue(metric))
         .addSamples(Remote.Sample.newBuilder().setValue(1).setTimestamp(1_700_000_000_000L))).build().toByteArray();
-    return Http.post(p.url() + "/api/v1/write", SnappyBlock.compress(pb, 0, pb.length),
+    return Http.post(p.url() + "/api/v1/write", SnappyBlocks.compress(pb, 0, pb.length),
         "Content-Type", "application/x-protobuf", "Content-Encoding", "snappy");
   }
 

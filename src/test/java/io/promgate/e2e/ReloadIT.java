@@ -8,7 +8,7 @@ import io.promgate.testing.Await;
 import io.promgate.testing.Http;
 import io.promgate.testing.PromgateProcess;
 import io.promgate.testing.RealInfluxDb;
-import io.promgate.write.SnappyBlock;
+import io.promgate.write.SnappyBlocks;
 import java.nio.file.Files;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
@@ -24,7 +24,7 @@ class ReloadIT {
             .addLabels(Remote.Label.newBuilder().setName("__name__").setValue(metric))
             .addSamples(Remote.Sample.newBuilder().setValue(1).setTimestamp(1_700_000_000_000L)))
         .build().toByteArray();
-    return SnappyBlock.compress(pb, 0, pb.length);
+    return SnappyBlocks.compress(pb, 0, pb.length);
   }
 
   static int write(PromgateProcess p, String metric) {

@@ -10,7 +10,7 @@ import io.promgate.testing.PromgateProcess;
 import io.promgate.testing.RealInfluxDb;
 import io.promgate.testing.RealPrometheus;
 import io.promgate.testing.TestCertificates;
-import io.promgate.write.SnappyBlock;
+import io.promgate.write.SnappyBlocks;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -157,7 +157,7 @@ class SecurityIT {
         .addSamples(Remote.Sample.newBuilder().setValue(1).setTimestamp(1_700_000_000_000L))).build().toByteArray();
     HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url))
         .header("Content-Type", "application/x-protobuf").header("Content-Encoding", "snappy")
-        .POST(HttpRequest.BodyPublishers.ofByteArray(SnappyBlock.compress(pb, 0, pb.length)));
+        .POST(HttpRequest.BodyPublishers.ofByteArray(SnappyBlocks.compress(pb, 0, pb.length)));
     if (auth != null) {
       b.header("Authorization", auth);
     }

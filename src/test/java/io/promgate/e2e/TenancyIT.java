@@ -8,7 +8,7 @@ import io.promgate.testing.Await;
 import io.promgate.testing.Http;
 import io.promgate.testing.PromgateProcess;
 import io.promgate.testing.RealInfluxDb;
-import io.promgate.write.SnappyBlock;
+import io.promgate.write.SnappyBlocks;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
@@ -24,7 +24,7 @@ class TenancyIT {
     all[2] = "Content-Encoding";
     all[3] = "snappy";
     System.arraycopy(headers, 0, all, 4, headers.length);
-    return Http.post(p.url() + "/api/v1/write", SnappyBlock.compress(pb, 0, pb.length), all);
+    return Http.post(p.url() + "/api/v1/write", SnappyBlocks.compress(pb, 0, pb.length), all);
   }
 
   /** Series a SAMPLES remote read of {@code metric} returns. */
@@ -38,7 +38,7 @@ class TenancyIT {
     all[2] = "Content-Encoding";
     all[3] = "snappy";
     System.arraycopy(headers, 0, all, 4, headers.length);
-    Http.Response r = Http.post(p.url() + "/api/v1/read", SnappyBlock.compress(pb, 0, pb.length), all);
+    Http.Response r = Http.post(p.url() + "/api/v1/read", SnappyBlocks.compress(pb, 0, pb.length), all);
     assertEquals(200, r.status(), r.body());
     try {
       return Remote.ReadResponse.parseFrom(org.xerial.snappy.Snappy.uncompress(r.bytes())).getResults(0).getTimeseriesCount();
@@ -154,7 +154,7 @@ class TenancyIT {
     all[2] = "Content-Encoding";
     all[3] = "snappy";
     System.arraycopy(headers, 0, all, 4, headers.length);
-    return Http.post(p.url() + "/api/v1/read", SnappyBlock.compress(pb, 0, pb.length), all);
+    return Http.post(p.url() + "/api/v1/read", SnappyBlocks.compress(pb, 0, pb.length), all);
   }
 
   @Test

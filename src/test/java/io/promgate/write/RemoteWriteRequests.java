@@ -26,7 +26,7 @@ final class RemoteWriteRequests {
   }
 
   static byte[] snappy(byte[] pb) {
-    return SnappyBlock.compress(pb, 0, pb.length);
+    return SnappyBlocks.compress(pb, 0, pb.length);
   }
 
   static Http.Response post(String url, Remote.WriteRequest req) {
