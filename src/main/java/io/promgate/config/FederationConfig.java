@@ -2,8 +2,6 @@ package io.promgate.config;
 
 import io.promgate.model.Labels;
 import java.net.URI;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
