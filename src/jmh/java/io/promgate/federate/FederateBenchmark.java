@@ -40,8 +40,9 @@ import org.openjdk.jmh.infra.Blackhole;
  *       String.join} and {@code Double.toString} laid out as Go's {@code 'g'} through {@link
  *       BigDecimal}. {@link #setUp} checks that the naive parser yields the same families and
  *       series and the naive writer the same bytes, so each ratio compares equal work;
- *   <li>{@code formatGo} vs {@code formatExactOnly}: {@link GoFloat}'s fast paths against its exact
- *       BigDecimal path alone on the same 25,000 values, i.e. what the fast paths buy;
+ *   <li>{@code formatGo} vs {@code formatExactOnly}: {@link GoFloat} (Schubfach digits,
+ *       {@code model.ShortestDouble.writeGo}) against deciding each value by exact BigDecimal
+ *       arithmetic ({@link ExactGoFloat}, the tests' reference) on the same 25,000 values;
  *       {@code formatJavaToString} is the JDK's (wrong-format) {@code Double.toString} for scale.
  * </ul>
  *
@@ -138,7 +139,7 @@ public class FederateBenchmark {
   public int formatExactOnly25k() {
     int n = 0;
     for (double v : values) {
-      n += v == 0 ? 1 : GoFloat.formatExact(v).length();
+      n += v == 0 ? 1 : ExactGoFloat.format(v).length();
     }
     return n;
   }

@@ -317,7 +317,7 @@ public class ReadEncodeBenchmark {
       e.samples = SAMPLES_PER_SERIES;
       entries.add(e);
     }
-    entries.sort((a, b) -> LabelOrder.INSTANCE.compare(a.labels, b.labels));
+    entries.sort((a, b) -> a.labels.compareTo(b.labels));
     series = entries;
     startMs = 1_700_000_000_000L - 1_700_000_000_000L % STEP_MS;
     endMs = startMs + (SAMPLES_PER_SERIES + 1) * STEP_MS;

@@ -61,7 +61,7 @@ public class DecodeBenchmark {
   @Setup
   public void setUp() {
     protobuf = request(samplesPerRequest).toByteArray();
-    compressed = SnappyBlock.compress(protobuf, 0, protobuf.length);
+    compressed = SnappyBlocks.compress(protobuf, 0, protobuf.length);
     out = new LineBuffer(protobuf.length * 3);
     decompressScratch = new byte[protobuf.length];
     protobufV2 = toV2(request(samplesPerRequest)).toByteArray();

@@ -1,14 +1,12 @@
 package io.promgate.config;
 
+import io.promgate.model.Labels;
 import java.net.URI;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.regex.Pattern;
 
 /**
  * {@code federation}: where {@code /federate} gets its series. {@link Source#UPSTREAMS} fans out to
@@ -30,7 +28,6 @@ public record FederationConfig(
     List<Upstream> upstreams,
     int maxConcurrentStorageRequests) {
 
-  private static final Pattern LABEL_NAME = Pattern.compile("[a-zA-Z_][a-zA-Z0-9_]*");
 
   public enum Source {
     UPSTREAMS,
@@ -76,7 +73,7 @@ public record FederationConfig(
     List<?> rawDedup = t.list("dedup_labels");
     for (int i = 0; i < rawDedup.size(); i++) {
       Object v = rawDedup.get(i);
-      if (!(v instanceof String s) || !LABEL_NAME.matcher(s).matches() || s.equals("__name__")) {
+      if (!(v instanceof String s) || !Labels.isLabelName(s) || s.equals("__name__")) {
         t.error("dedup_labels[" + i + "]", "not a label name: " + v);
       } else if (!dedup.contains(s)) {
         dedup.add(s);

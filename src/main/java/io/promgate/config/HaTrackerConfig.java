@@ -1,5 +1,6 @@
 package io.promgate.config;
 
+import io.promgate.model.Labels;
 import java.time.Duration;
 
 /**
@@ -37,7 +38,7 @@ public record HaTrackerConfig(
       t.error(key, "must not be empty");
       return dflt;
     }
-    if (!v.matches("[a-zA-Z_][a-zA-Z0-9_]*")) {
+    if (!Labels.isLabelName(v)) {
       t.error(key, "not a valid label name: \"" + v + "\"");
       return dflt;
     }

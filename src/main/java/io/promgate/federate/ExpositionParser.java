@@ -404,9 +404,9 @@ final class ExpositionParser {
 
   /**
    * Go {@code strconv.ParseFloat} of the token. Decimals of at most 15-16 significant digits with
-   * a small exponent are converted exactly by one IEEE operation (Clinger's fast path, as in
-   * {@link GoFloat}); the rest go to {@link Double#parseDouble}, which rounds correctly, after the
-   * syntax has been checked here (Java would also take {@code 1d} or {@code Infinity}).
+   * a small exponent are converted exactly by one IEEE operation (Clinger's fast path); the rest
+   * go to {@link Double#parseDouble}, which rounds correctly, after the syntax has been checked
+   * here (Java would also take {@code 1d} or {@code Infinity}).
    */
   double parseValue(byte[] b, int s, int e) throws ExpositionException {
     int i = s;

@@ -5,6 +5,7 @@ import io.promgate.config.PromgateConfig;
 import io.promgate.influx.InfluxClient;
 import io.promgate.influx.StorageException;
 import io.promgate.metrics.Metrics;
+import io.promgate.web.PlainText;
 import io.netty.buffer.Unpooled;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
@@ -155,8 +156,7 @@ public final class FederateHandler implements Handler<RoutingContext> {
     metrics.duration.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
     HttpServerResponse resp = rc.response();
     if (!resp.ended()) {
-      resp.setStatusCode(status).putHeader("Content-Type", "text/plain; charset=utf-8")
-          .end(message.replace('\n', ' ') + "\n");
+      PlainText.line(rc, status, message);
     }
   }
 

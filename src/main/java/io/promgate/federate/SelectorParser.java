@@ -1,5 +1,6 @@
 package io.promgate.federate;
 
+import io.promgate.model.GoStrings;
 import io.promgate.model.Labels;
 import io.promgate.model.Matcher;
 import java.io.ByteArrayOutputStream;
@@ -165,8 +166,8 @@ public final class SelectorParser {
   private static String describe(Token t) {
     return switch (t.kind) {
       case EOF -> "end of input";
-      case IDENTIFIER -> "identifier " + goQuote(t.text);
-      case METRIC_IDENTIFIER -> "metric identifier " + goQuote(t.text);
+      case IDENTIFIER -> "identifier " + GoStrings.quote(t.text);
+      case METRIC_IDENTIFIER -> "metric identifier " + GoStrings.quote(t.text);
       case STRING -> "string " + itemString(t.text);
       case NUMBER -> "number " + itemString(t.text);
       case DURATION -> "duration " + itemString(t.text);
@@ -183,9 +184,9 @@ public final class SelectorParser {
   private static String itemString(String text) {
     if (text.getBytes(StandardCharsets.UTF_8).length > 10) {
       int end = text.offsetByCodePoints(0, Math.min(10, text.codePointCount(0, text.length())));
-      return goQuote(text.substring(0, end)) + "...";
+      return GoStrings.quote(text.substring(0, end)) + "...";
     }
-    return goQuote(text);
+    return GoStrings.quote(text);
   }
 
   private SelectorParseException error(int cpIndex, String message) {
@@ -289,13 +290,13 @@ public final class SelectorParser {
           return emitOp("==", null);
         }
         if (t == '~') {
-          throw lexError("unexpected character after '=': " + goQuoteRune(t));
+          throw lexError("unexpected character after '=': " + GoStrings.quoteRune(t));
         }
         return emit(Kind.EQL);
       case '!':
         int n = next();
         if (n != '=') {
-          throw lexError("unexpected character after '!': " + goQuoteRune(n));
+          throw lexError("unexpected character after '!': " + GoStrings.quoteRune(n));
         }
         return emitOp("!=", null);
       case '<', '>':
@@ -332,7 +333,7 @@ public final class SelectorParser {
           backup();
           return lexKeywordOrIdentifier();
         }
-        throw lexError("unexpected character: " + goQuoteRune(r));
+        throw lexError("unexpected character: " + GoStrings.quoteRune(r));
     }
   }
 
@@ -363,7 +364,7 @@ public final class SelectorParser {
         if (n == '=') {
           return emitOp("!=", Matcher.Type.NEQ);
         }
-        throw lexError("unexpected character after '!' inside braces: " + goQuoteRune(n));
+        throw lexError("unexpected character after '!' inside braces: " + GoStrings.quoteRune(n));
       case '{':
         throw lexError("unexpected left brace '{'");
       case '}':
@@ -377,7 +378,7 @@ public final class SelectorParser {
           backup();
           return emit(Kind.IDENTIFIER);
         }
-        throw lexError("unexpected character inside braces: " + goQuoteRune(r));
+        throw lexError("unexpected character inside braces: " + GoStrings.quoteRune(r));
     }
   }
 
@@ -416,7 +417,7 @@ public final class SelectorParser {
       backup();
       return emit(Kind.DURATION);
     }
-    throw lexError("bad number or duration syntax: " + goQuote(text(start, pos)));
+    throw lexError("bad number or duration syntax: " + GoStrings.quote(text(start, pos)));
   }
 
   /** lex.go 2.42 {@code scanNumber}: hex or decimal, fraction, exponent; not followed by a letter. */
@@ -508,7 +509,7 @@ public final class SelectorParser {
         if (ch == quote) {
           return;
         }
-        throw lexError("unknown escape sequence " + goRuneU(ch));
+        throw lexError("unknown escape sequence " + GoStrings.runeU(ch));
     }
     long x = 0;
     while (n > 0) {
@@ -517,7 +518,7 @@ public final class SelectorParser {
         if (ch == EOF) {
           throw lexError("escape sequence not terminated");
         }
-        throw lexError("illegal character " + goRuneU(ch) + " in escape sequence");
+        throw lexError("illegal character " + GoStrings.runeU(ch) + " in escape sequence");
       }
       x = x * base + d;
       n--;
@@ -612,84 +613,6 @@ public final class SelectorParser {
 
   private static boolean isAlphaNumeric(int r) {
     return isAlpha(r) || isDigit(r);
-  }
-
-  // ---- Go's quoting, for messages that must read like Prometheus's ----
-
-  /** Go {@code strconv.Quote}. */
-  static String goQuote(String s) {
-    StringBuilder sb = new StringBuilder(s.length() + 2).append('"');
-    s.codePoints().forEach(c -> appendEscaped(sb, c, '"'));
-    return sb.append('"').toString();
-  }
-
-  /** Go {@code %q} of a rune; an invalid rune (eof) prints as U+FFFD, as Go does. */
-  static String goQuoteRune(int r) {
-    StringBuilder sb = new StringBuilder().append('\'');
-    appendEscaped(sb, r < 0 || r > Character.MAX_CODE_POINT ? 0xFFFD : r, '\'');
-    return sb.append('\'').toString();
-  }
-
-  /** Go {@code %#U}: {@code U+0071 'q'}, without the quoted rune when it is not printable. */
-  static String goRuneU(int r) {
-    String hex = Integer.toHexString(r).toUpperCase(Locale.ROOT);
-    String u = "U+" + "0".repeat(Math.max(0, 4 - hex.length())) + hex;
-    return isPrint(r) ? u + " '" + new String(Character.toChars(r)) + "'" : u;
-  }
-
-  private static void appendEscaped(StringBuilder sb, int c, char quote) {
-    if (c == quote || c == '\\') {
-      sb.append('\\').appendCodePoint(c);
-      return;
-    }
-    if (isPrint(c)) {
-      sb.appendCodePoint(c);
-      return;
-    }
-    switch (c) {
-      case 7 -> sb.append("\\a");
-      case '\b' -> sb.append("\\b");
-      case '\f' -> sb.append("\\f");
-      case '\n' -> sb.append("\\n");
-      case '\r' -> sb.append("\\r");
-      case '\t' -> sb.append("\\t");
-      case 11 -> sb.append("\\v");
-      default -> {
-        if (c < ' ' || c == 0x7f) {
-          sb.append("\\x").append(hex(c, 2));
-        } else if (c < 0x10000) {
-          sb.append("\\u").append(hex(c, 4));
-        } else {
-          sb.append("\\U").append(hex(c, 8));
-        }
-      }
-    }
-  }
-
-  private static String hex(int c, int width) {
-    String h = Integer.toHexString(c);
-    return "0".repeat(Math.max(0, width - h.length())) + h;
-  }
-
-  /** Go {@code unicode.IsPrint}: letters, marks, numbers, punctuation, symbols and the ASCII space. */
-  private static boolean isPrint(int c) {
-    if (c == ' ') {
-      return true;
-    }
-    if (c < 0 || c > Character.MAX_CODE_POINT) {
-      return false;
-    }
-    return switch (Character.getType(c)) {
-      case Character.UPPERCASE_LETTER, Character.LOWERCASE_LETTER, Character.TITLECASE_LETTER,
-          Character.MODIFIER_LETTER, Character.OTHER_LETTER, Character.NON_SPACING_MARK,
-          Character.ENCLOSING_MARK, Character.COMBINING_SPACING_MARK, Character.DECIMAL_DIGIT_NUMBER,
-          Character.LETTER_NUMBER, Character.OTHER_NUMBER, Character.CONNECTOR_PUNCTUATION,
-          Character.DASH_PUNCTUATION, Character.START_PUNCTUATION, Character.END_PUNCTUATION,
-          Character.INITIAL_QUOTE_PUNCTUATION, Character.FINAL_QUOTE_PUNCTUATION,
-          Character.OTHER_PUNCTUATION, Character.MATH_SYMBOL, Character.CURRENCY_SYMBOL,
-          Character.MODIFIER_SYMBOL, Character.OTHER_SYMBOL -> true;
-      default -> false;
-    };
   }
 
   private static Map<String, Token> keywords() {

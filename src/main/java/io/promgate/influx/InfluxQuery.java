@@ -80,7 +80,7 @@ public final class InfluxQuery {
           case RE -> nameRegex = nameRegex == null ? m.value() : nameRegex;
           case NEQ, NRE -> negativeName = true;
         }
-      } else if (isLabelName(m.name())) {
+      } else if (Labels.isLabelName(m.name())) {
         conditions.add(condition(m));
       }
     }
@@ -189,7 +189,7 @@ public final class InfluxQuery {
    * RE2 {@code \x{..}} escapes, valid inside and outside character classes.
    */
   static String anchored(String re) {
-    String full = "^(?:" + re + ")$";
+    String full = Matcher.anchor(re);
     StringBuilder sb = new StringBuilder(full.length() + 8).append('/');
     for (int i = 0; i < full.length(); i++) {
       char c = full.charAt(i);
@@ -216,8 +216,4 @@ public final class InfluxQuery {
     return String.format("\\x{%02X}", (int) c);
   }
 
-  /** Prometheus label names: {@code [a-zA-Z_][a-zA-Z0-9_]*}. */
-  static boolean isLabelName(String s) {
-    return Labels.isLabelName(s);
-  }
 }

@@ -1,5 +1,6 @@
 package io.promgate.influx;
 
+import io.promgate.model.ShortestDouble;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
@@ -11,15 +12,6 @@ import java.util.Arrays;
  * <p>Line protocol reference: https://docs.influxdata.com/influxdb/v1/write_protocols/line_protocol_reference/
  */
 public final class LineBuffer {
-  private static final byte[] DIGIT_PAIRS = new byte[200];
-
-  static {
-    for (int i = 0; i < 100; i++) {
-      DIGIT_PAIRS[2 * i] = (byte) ('0' + i / 10);
-      DIGIT_PAIRS[2 * i + 1] = (byte) ('0' + i % 10);
-    }
-  }
-
   private byte[] buf;
   private int len;
   private Growth growth;
@@ -134,63 +126,10 @@ public final class LineBuffer {
       buf[len++] = '-';
       v = -v;
     }
-    int n = v == 0 ? 1 : digitCount(v);
-    writeDigits(buf, len + n, v);
+    int n = v == 0 ? 1 : ShortestDouble.digitCount(v);
+    ShortestDouble.writeDigits(buf, len + n, v);
     len += n;
     return this;
-  }
-
-  private static final long[] POW10 = new long[19];
-
-  static {
-    long p = 1;
-    for (int i = 0; i < POW10.length; i++) {
-      POW10[i] = p;
-      p *= 10;
-    }
-  }
-
-  /** Number of decimal digits of {@code v > 0}: from its bit length, then one compare. */
-  static int digitCount(long v) {
-    int t = (64 - Long.numberOfLeadingZeros(v)) * 1233 >>> 12; // ≈ bits · log10(2)
-    return t + (v >= POW10[t] ? 1 : 0);
-  }
-
-  /**
-   * Writes the digits of {@code v ≥ 0} so that the last one is at {@code dst[end - 1]}. Eight
-   * digits at a time in int arithmetic, two per step from a table: a 13-digit millisecond
-   * timestamp is one long division, six two-digit lookups and one digit.
-   */
-  static void writeDigits(byte[] dst, int end, long v) {
-    int p = end;
-    while (v >= 100_000_000L) {
-      long q = v / 100_000_000L;
-      int r = (int) (v - q * 100_000_000L);
-      v = q;
-      int hi = r / 10_000;
-      int lo = r - hi * 10_000;
-      p = writePair(dst, p, lo % 100);
-      p = writePair(dst, p, lo / 100);
-      p = writePair(dst, p, hi % 100);
-      p = writePair(dst, p, hi / 100);
-    }
-    int iv = (int) v;
-    while (iv >= 100) {
-      int q = iv / 100;
-      p = writePair(dst, p, iv - q * 100);
-      iv = q;
-    }
-    if (iv >= 10) {
-      writePair(dst, p, iv);
-    } else {
-      dst[p - 1] = (byte) ('0' + iv);
-    }
-  }
-
-  private static int writePair(byte[] dst, int p, int twoDigits) {
-    dst[p - 1] = DIGIT_PAIRS[2 * twoDigits + 1];
-    dst[p - 2] = DIGIT_PAIRS[2 * twoDigits];
-    return p - 2;
   }
 
   /**

@@ -1,5 +1,6 @@
 package io.promgate.limits;
 
+import io.promgate.web.PlainText;
 import io.vertx.ext.web.Router;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -47,8 +48,8 @@ public class Draining {
       var req = rc.request();
       Runnable answer = () -> {
         if (!rc.response().ended() && !rc.response().closed()) {
-          rc.response().setStatusCode(503).putHeader("Retry-After", "1").putHeader("Connection", "close")
-              .putHeader("Content-Type", "text/plain; charset=utf-8").end("promgate is shutting down, retry later\n");
+          rc.response().putHeader("Retry-After", "1").putHeader("Connection", "close");
+          PlainText.reply(rc, 503, "promgate is shutting down, retry later\n");
         }
       };
       if (req.isEnded()) {

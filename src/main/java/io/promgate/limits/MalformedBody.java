@@ -1,5 +1,6 @@
 package io.promgate.limits;
 
+import io.promgate.web.PlainText;
 import io.vertx.ext.web.RoutingContext;
 
 /**
@@ -15,7 +16,7 @@ public final class MalformedBody {
     if (t instanceof io.vertx.core.http.HttpClosedException || rc.response().closed() || rc.response().headWritten()) {
       return false;
     }
-    rc.response().setStatusCode(400).putHeader("Content-Type", "text/plain; charset=utf-8")
+    rc.response().setStatusCode(400).putHeader("Content-Type", PlainText.CONTENT_TYPE)
         .putHeader("Connection", "close")
         .end(("malformed request body: " + t.getMessage()).replace('\n', ' ') + "\n");
     // Vert.x closes the connection right after the request's exception handler, before its batched

@@ -6,9 +6,11 @@ import java.util.Objects;
 import java.util.function.BiConsumer;
 
 /**
- * An immutable, canonical Prometheus label set: sorted by name (Go string order, i.e. UTF-16 order
- * for the ASCII names Prometheus allows), no duplicate names, no empty values (a label set to ""
- * is the same as an absent label, see Prometheus {@code labels.Builder}). Hashed once.
+ * An immutable, canonical Prometheus label set: sorted by name in Go's string order ({@link
+ * #compare(String, String)}), no duplicate names, no empty values (a label set to "" is the same
+ * as an absent label, see Prometheus {@code labels.Builder}). Hashed once. Label sets compare as
+ * Prometheus's {@code labels.Compare} does ({@link #compareTo}), the order of series in a
+ * remote-read answer (SPEC §3).
  *
  * <p>Stored as one flat array {@code [name0, value0, name1, value1, ...]} so iteration and
  * comparison touch a single object, the way Micrometer's {@code Tags} keeps its array.
@@ -84,7 +86,7 @@ public final class Labels implements Comparable<Labels> {
     int hi = size - 1;
     while (lo <= hi) {
       int mid = (lo + hi) >>> 1;
-      int c = nv[mid << 1].compareTo(name);
+      int c = compare(nv[mid << 1], name);
       if (c < 0) {
         lo = mid + 1;
       } else if (c > 0) {
@@ -109,17 +111,45 @@ public final class Labels implements Comparable<Labels> {
     return b;
   }
 
+  /**
+   * Prometheus's {@code labels.Compare}: label pairs in turn, name then value, in Go's string
+   * order; the shorter set first on a tie.
+   */
   @Override
   public int compareTo(Labels o) {
-    // Prometheus labels.Compare: pairwise name, then value; the shorter set first on a tie.
     int n = Math.min(nv.length, o.nv.length);
     for (int i = 0; i < n; i++) {
-      int c = nv[i].compareTo(o.nv[i]);
+      int c = compare(nv[i], o.nv[i]);
       if (c != 0) {
         return c;
       }
     }
     return Integer.compare(nv.length, o.nv.length);
+  }
+
+  /**
+   * Go's string order: byte by byte of the UTF-8 forms, which is code point order. Java's {@link
+   * String#compareTo} compares UTF-16 units instead, and differs when a supplementary character
+   * (a surrogate pair, D800..DFFF) meets a character in U+E000..U+FFFF.
+   */
+  public static int compare(String a, String b) {
+    int n = Math.min(a.length(), b.length());
+    for (int i = 0; i < n; i++) {
+      char x = a.charAt(i);
+      char y = b.charAt(i);
+      if (x != y) {
+        if (x >= 0xD800 && y >= 0xD800) {
+          return codePointRank(x) - codePointRank(y);
+        }
+        return x - y;
+      }
+    }
+    return a.length() - b.length();
+  }
+
+  /** Moves surrogates (which stand for code points above FFFF) above E000..FFFF. */
+  private static int codePointRank(char c) {
+    return c >= 0xE000 ? c - 0x800 : c + 0x2000;
   }
 
   @Override

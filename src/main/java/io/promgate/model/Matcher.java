@@ -60,6 +60,14 @@ public final class Matcher {
   /**
    * @throws IllegalArgumentException with RE2's message when a regex does not compile
    */
+  /**
+   * A regex as Prometheus applies it, label matchers and relabel rules alike: fully anchored,
+   * {@code ^(?:re)$}, so it must match the whole value.
+   */
+  public static String anchor(String re) {
+    return "^(?:" + re + ")$";
+  }
+
   public static Matcher of(Type type, String name, String value) {
     Objects.requireNonNull(type, "type");
     Objects.requireNonNull(name, "name");
@@ -72,7 +80,7 @@ public final class Matcher {
             + "\": " + io.promgate.limits.RegexNesting.MESSAGE);
       }
       try {
-        p = Pattern.compile("^(?:" + value + ")$");
+        p = Pattern.compile(anchor(value));
       } catch (PatternSyntaxException e) {
         throw new IllegalArgumentException("invalid regular expression \"" + value + "\" in matcher for label \""
             + name + "\": " + e.getDescription(), e);

@@ -58,7 +58,7 @@ final class QueryIndex {
 
   void seal() {
     sorted = entries.toArray(new SeriesEntry[0]);
-    Arrays.sort(sorted, (a, b) -> LabelOrder.INSTANCE.compare(a.labels, b.labels));
+    Arrays.sort(sorted, (a, b) -> a.labels.compareTo(b.labels));
     for (int i = 0; i < sorted.length; i++) {
       sorted[i].rank = i;
     }

@@ -1,17 +1,19 @@
 package io.promgate.read;
 
-import io.netty.buffer.ByteBuf;
 import io.promgate.config.PromgateConfig;
 import io.promgate.config.RemoteReadConfig;
 import io.promgate.influx.InfluxClient;
 import io.promgate.influx.StorageException;
+import io.promgate.limits.MalformedBody;
 import io.promgate.metrics.Metrics;
 import io.promgate.read.InvalidReadException.Reason;
+import io.promgate.web.BoundedBody;
+import io.promgate.web.PlainText;
+import io.promgate.web.Tenants;
 import io.vertx.core.Context;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
 import java.util.ArrayDeque;
@@ -51,67 +53,45 @@ public final class ReadHandler implements Handler<RoutingContext> {
   public void handle(RoutingContext rc) {
     PromgateConfig cfg = config.get();
     RemoteReadConfig limits = cfg.remoteRead();
-    HttpServerRequest req = rc.request();
     long start = System.nanoTime();
-    String cl = req.getHeader("Content-Length");
-    if (cl != null) {
-      try {
-        if (Long.parseLong(cl.trim()) > limits.maxRequestBytes()) {
-          fail(rc, start, tooLarge(limits));
+    if (BoundedBody.declaredLength(rc.request()) > limits.maxRequestBytes()) {
+      fail(rc, start, tooLarge(limits));
+      return;
+    }
+    BoundedBody.read(rc, limits.maxRequestBytes(), new BoundedBody.Outcome() {
+      @Override
+      public void received(Buffer body, long capacity) {
+        ReadRequestDecoder.Request request;
+        InfluxClient client;
+        try {
+          // tenancy: read from the same database remote_write wrote this tenant's samples to
+          try {
+            client = influx.apply(Tenants.database(cfg, rc.request()));
+          } catch (IllegalArgumentException | IllegalStateException e) {
+            throw new InvalidReadException(Reason.INVALID_TENANT, e.getMessage());
+          }
+          BoundedBody.Bytes bytes = BoundedBody.Bytes.of(body);
+          request = ReadRequestDecoder.decode(bytes.array(), bytes.offset(), bytes.length(), limits.maxRequestBytes(),
+              cfg.externalLabels(), limits.maxQueriesPerRequest(), limits.maxMatchersPerQuery());
+        } catch (InvalidReadException e) {
+          fail(rc, start, e);
           return;
         }
-      } catch (NumberFormatException ignored) {
-        // the HTTP layer refuses a malformed Content-Length before we get here
+        admit(rc, start, limits, () -> execute(rc, start, cfg, request, client));
       }
-    }
-    Buffer body = Buffer.buffer(1024);
-    boolean[] refused = {false};
-    req.handler(chunk -> {
-      if (refused[0]) {
-        return;
+
+      @Override
+      public void tooLarge() {
+        fail(rc, start, ReadHandler.tooLarge(limits));
       }
-      if ((long) body.length() + chunk.length() > limits.maxRequestBytes()) {
-        refused[0] = true;
-        fail(rc, start, tooLarge(limits));
-        return;
-      }
-      body.appendBuffer(chunk);
-    });
-    req.exceptionHandler(t -> {
-      if (!refused[0]) {
-        refused[0] = true;
-        if (io.promgate.limits.MalformedBody.answer(rc, t)) {
+
+      @Override
+      public void failed(Throwable t) {
+        if (MalformedBody.answer(rc, t)) {
           metrics.answered(400);
         }
       }
     });
-    req.endHandler(v -> {
-      if (refused[0]) {
-        return;
-      }
-      ReadRequestDecoder.Request request;
-      InfluxClient client;
-      try {
-        // tenancy: read from the same database remote_write wrote this tenant's samples to
-        String database;
-        try {
-          database = cfg.tenancy().database(req.headers().getAll(cfg.tenancy().header()), cfg.influxdb().database());
-          client = influx.apply(database);
-        } catch (IllegalArgumentException | IllegalStateException e) {
-          throw new InvalidReadException(InvalidReadException.Reason.INVALID_TENANT, e.getMessage());
-        }
-        ByteBuf bb = body.getByteBuf();
-        byte[] raw = bb.hasArray() ? bb.array() : body.getBytes();
-        int off = bb.hasArray() ? bb.arrayOffset() + bb.readerIndex() : 0;
-        request = ReadRequestDecoder.decode(raw, off, body.length(), limits.maxRequestBytes(), cfg.externalLabels(),
-            limits.maxQueriesPerRequest(), limits.maxMatchersPerQuery());
-      } catch (InvalidReadException e) {
-        fail(rc, start, e);
-        return;
-      }
-      admit(rc, start, limits, () -> execute(rc, start, cfg, request, client));
-    });
-    req.resume();
   }
 
   /** Runs {@code task} now if a slot is free, later if it may wait, else answers 503. */
@@ -279,17 +259,7 @@ public final class ReadHandler implements Handler<RoutingContext> {
       LOG.errorf(error, "remote read failed");
     }
     metrics.answered(status);
-    if (resp.closed() || resp.ended()) {
-      return;
-    }
-    resp.setStatusCode(status).putHeader("Content-Type", "text/plain; charset=utf-8");
-    if (status == 503) {
-      resp.putHeader("Retry-After", "1");
-    }
-    if (status == 413) {
-      resp.putHeader("Connection", "close");
-    }
-    resp.end(message.replace('\n', ' ') + "\n");
+    PlainText.refuse(rc, status, 1, message);
   }
 
   private static InvalidReadException tooLarge(RemoteReadConfig limits) {

@@ -1,5 +1,7 @@
 package io.promgate.relabel;
 
+import io.promgate.model.Labels;
+
 /**
  * The relabel actions of Prometheus {@code model/relabel/relabel.go} (v2.42), each carrying its
  * behaviour. Every action first builds the source value: the values of {@code source_labels}
@@ -19,7 +21,7 @@ public enum RelabelAction {
       if (target == null) {
         CharSequence expanded = r.targetExpansion.expand(src, spans, s.out());
         // Prometheus skips the rule, without error, when the expanded name is not a label name.
-        if (!RelabelConfig.isValidLabelName(expanded)) {
+        if (!Labels.isLabelName(expanded)) {
           return true;
         }
         target = expanded.toString();

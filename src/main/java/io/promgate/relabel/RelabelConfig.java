@@ -2,7 +2,9 @@ package io.promgate.relabel;
 
 import com.google.re2j.Pattern;
 import com.google.re2j.PatternSyntaxException;
+import io.promgate.model.GoStrings;
 import io.promgate.model.Labels;
+import io.promgate.model.Matcher;
 import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -121,7 +123,7 @@ public final class RelabelConfig {
             String name = string(v, path, null, errors);
             action = name == null ? null : RelabelAction.fromYaml(name);
             if (name != null && action == null) {
-              errors.add(path + ": unknown relabel action " + goQuote(name));
+              errors.add(path + ": unknown relabel action " + GoStrings.quote(name));
             }
           }
           actionKnown = action != null;
@@ -177,13 +179,13 @@ public final class RelabelConfig {
         valid = true; // reported
       } else if (action == RelabelAction.REPLACE) {
         valid = target.indexOf('$') < 0
-            ? isValidLabelName(target)
+            ? Labels.isLabelName(target)
             : RELABEL_TARGET.matcher(target).find();
       } else {
-        valid = isValidLabelName(target);
+        valid = Labels.isLabelName(target);
       }
       if (!valid) {
-        errors.add(keyPath + ".target_label: " + goQuote(target) + " is invalid 'target_label' for "
+        errors.add(keyPath + ".target_label: " + GoStrings.quote(target) + " is invalid 'target_label' for "
             + action + " action");
       }
     }
@@ -192,7 +194,7 @@ public final class RelabelConfig {
       errors.add(keyPath + ".replacement: 'replacement' can not be set for " + action + " action");
     }
     if (action == RelabelAction.LABELMAP && !RELABEL_TARGET.matcher(replacement).find()) {
-      errors.add(keyPath + ".replacement: " + goQuote(replacement)
+      errors.add(keyPath + ".replacement: " + GoStrings.quote(replacement)
           + " is invalid 'replacement' for labelmap action");
     }
     if (action == RelabelAction.KEEPEQUAL || action == RelabelAction.DROPEQUAL) {
@@ -231,12 +233,7 @@ public final class RelabelConfig {
 
   /** Prometheus compiles every relabel regex as {@code ^(?:re)$}: fully anchored. */
   static Pattern anchored(String regex) {
-    return Pattern.compile("^(?:" + regex + ")$");
-  }
-
-  /** Prometheus 2.x label names: {@code [a-zA-Z_][a-zA-Z0-9_]*}. */
-  static boolean isValidLabelName(CharSequence name) {
-    return Labels.isLabelName(name);
+    return Pattern.compile(Matcher.anchor(regex));
   }
 
   private static List<String> labelNames(Object v, String path, List<String> errors) {
@@ -253,8 +250,8 @@ public final class RelabelConfig {
       if (name == null) {
         continue;
       }
-      if (!isValidLabelName(name)) {
-        errors.add(path + "[" + i + "]: " + goQuote(name) + " is not a valid label name");
+      if (!Labels.isLabelName(name)) {
+        errors.add(path + "[" + i + "]: " + GoStrings.quote(name) + " is not a valid label name");
       }
       names.add(name);
     }
@@ -305,58 +302,9 @@ public final class RelabelConfig {
       return "a list";
     }
     if (v instanceof String s) {
-      return "the string " + goQuote(s);
+      return "the string " + GoStrings.quote(s);
     }
     return String.valueOf(v);
-  }
-
-  /** Go's {@code %q}, for messages that must read exactly like Prometheus's. */
-  static String goQuote(String s) {
-    StringBuilder sb = new StringBuilder(s.length() + 2).append('"');
-    for (int i = 0; i < s.length(); ) {
-      int cp = s.codePointAt(i);
-      i += Character.charCount(cp);
-      switch (cp) {
-        case '"' -> sb.append("\\\"");
-        case '\\' -> sb.append("\\\\");
-        case '\n' -> sb.append("\\n");
-        case '\r' -> sb.append("\\r");
-        case '\t' -> sb.append("\\t");
-        case 0x07 -> sb.append("\\a");
-        case '\b' -> sb.append("\\b");
-        case '\f' -> sb.append("\\f");
-        case 0x0b -> sb.append("\\v");
-        default -> {
-          if (isPrintable(cp)) {
-            sb.appendCodePoint(cp);
-          } else if (cp < 0x80) {
-            sb.append(String.format("\\x%02x", cp));
-          } else if (cp < 0x10000) {
-            sb.append(String.format("\\u%04x", cp));
-          } else {
-            sb.append(String.format("\\U%08x", cp));
-          }
-        }
-      }
-    }
-    return sb.append('"').toString();
-  }
-
-  private static boolean isPrintable(int cp) {
-    if (cp == ' ') {
-      return true;
-    }
-    return switch (Character.getType(cp)) {
-      case Character.CONTROL,
-          Character.FORMAT,
-          Character.SURROGATE,
-          Character.PRIVATE_USE,
-          Character.UNASSIGNED,
-          Character.SPACE_SEPARATOR,
-          Character.LINE_SEPARATOR,
-          Character.PARAGRAPH_SEPARATOR -> false;
-      default -> true;
-    };
   }
 
   public List<String> sourceLabels() {
@@ -418,15 +366,15 @@ public final class RelabelConfig {
     if (!sourceLabels.isEmpty()) {
       sb.append("source_labels: ").append(sourceLabels).append(", ");
     }
-    sb.append("separator: ").append(goQuote(separator))
-        .append(", regex: ").append(goQuote(regex));
+    sb.append("separator: ").append(GoStrings.quote(separator))
+        .append(", regex: ").append(GoStrings.quote(regex));
     if (modulus != 0) {
       sb.append(", modulus: ").append(Long.toUnsignedString(modulus));
     }
     if (!targetLabel.isEmpty()) {
-      sb.append(", target_label: ").append(goQuote(targetLabel));
+      sb.append(", target_label: ").append(GoStrings.quote(targetLabel));
     }
-    return sb.append(", replacement: ").append(goQuote(replacement))
+    return sb.append(", replacement: ").append(GoStrings.quote(replacement))
         .append(", action: ").append(action).append('}').toString();
   }
 

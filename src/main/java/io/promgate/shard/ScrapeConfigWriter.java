@@ -38,24 +38,18 @@ import org.yaml.snakeyaml.Yaml;
  */
 final class ScrapeConfigWriter {
 
-  /** Where the slave's targets come from. */
+  /** Where the slave's targets come from: {@code ?sd=promgate} (the default) or {@code ?sd=sources}. */
   enum Discovery {
-    PROMGATE("promgate"),
-    SOURCES("sources");
+    PROMGATE,
+    SOURCES;
 
-    final String param;
-
-    Discovery(String param) {
-      this.param = param;
-    }
-
+    /** The discovery {@code sd=param} names, or null. */
     static Discovery of(String param) {
-      for (Discovery d : values()) {
-        if (d.param.equals(param)) {
-          return d;
-        }
-      }
-      return null;
+      return switch (param) {
+        case "promgate" -> PROMGATE;
+        case "sources" -> SOURCES;
+        default -> null;
+      };
     }
   }
 

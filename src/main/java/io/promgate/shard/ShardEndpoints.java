@@ -1,6 +1,7 @@
 package io.promgate.shard;
 
 import io.promgate.config.ShardingConfig;
+import io.promgate.web.PlainText;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.HostAndPort;
@@ -299,8 +300,7 @@ public final class ShardEndpoints {
   }
 
   private static void text(RoutingContext rc, int status, String message) {
-    rc.response().setStatusCode(status).putHeader("Content-Type", "text/plain; charset=utf-8")
-        .end(message + "\n");
+    PlainText.reply(rc, status, message + "\n");
   }
 
   private static void apiError(RoutingContext rc, int status, String type, String message) {

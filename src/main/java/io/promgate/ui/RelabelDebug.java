@@ -10,7 +10,6 @@ import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Pattern;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
@@ -28,7 +27,6 @@ final class RelabelDebug {
   static final int MAX_LABELS = 1000;
   static final int MAX_RULES = 1000;
 
-  private static final Pattern LABEL_NAME = Pattern.compile("[a-zA-Z_][a-zA-Z0-9_]*");
 
   /** A bad input: its message is the one-line reason shown to the user (escaped). */
   static final class InputException extends Exception {
@@ -148,7 +146,7 @@ final class RelabelDebug {
   }
 
   private static void add(Labels.Builder b, String name, String value) throws InputException {
-    if (!LABEL_NAME.matcher(name).matches()) {
+    if (!Labels.isLabelName(name)) {
       throw new InputException("labels: invalid label name \"" + shorten(name) + "\"");
     }
     if (!b.get(name).isEmpty()) {

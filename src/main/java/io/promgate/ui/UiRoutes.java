@@ -1,10 +1,11 @@
 package io.promgate.ui;
 
 import io.promgate.Gateway;
+import io.promgate.web.BoundedBody;
+import io.promgate.web.PlainText;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
-import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -67,7 +68,7 @@ public class UiRoutes {
     get(router, "/upstreams").handler(rc -> html(rc, 200, pages.upstreams()));
     get(router, "/config").handler(rc -> html(rc, 200, pages.config()));
     for (String p : PAGES) {
-      router.route(p).handler(rc -> notAllowed(rc, p.equals("/relabel") ? "GET, POST" : "GET"));
+      router.route(p).handler(rc -> PlainText.methodNotAllowed(rc, p.equals("/relabel") ? "GET, POST" : "GET"));
     }
 
     router.route(HttpMethod.POST, RELABEL_API).handler(rc -> body(rc, json -> gateway.vertx()
@@ -83,7 +84,7 @@ public class UiRoutes {
               .putHeader("X-Content-Type-Options", "nosniff")
               .end(ar.result().toBuffer());
         })));
-    router.route(RELABEL_API).handler(rc -> notAllowed(rc, "POST"));
+    router.route(RELABEL_API).handler(rc -> PlainText.methodNotAllowed(rc, "POST"));
 
     asset(router, "/ui/app.css", "app.css", "text/css; charset=utf-8");
     asset(router, "/ui/app.js", "app.js", "text/javascript; charset=utf-8");
@@ -122,38 +123,25 @@ public class UiRoutes {
         .putHeader("Referrer-Policy", "no-referrer");
   }
 
-  private static void notAllowed(RoutingContext rc, String allowed) {
-    rc.response().putHeader("Allow", allowed).setStatusCode(405).putHeader("Content-Type", "text/plain; charset=utf-8")
-        .end("method " + rc.request().method() + " not allowed, use " + allowed + "\n");
-  }
-
   /** The request body, at most {@link RelabelDebug#MAX_INPUT_BYTES}; beyond: 413 with a reason. */
   private static void body(RoutingContext rc, Consumer<Buffer> then) {
-    HttpServerRequest req = rc.request();
     int max = RelabelDebug.MAX_INPUT_BYTES;
-    Buffer body = Buffer.buffer();
-    boolean[] done = {false};
-    req.handler(chunk -> {
-      if (done[0]) {
-        return;
-      }
-      if ((long) body.length() + chunk.length() > max) {
-        done[0] = true;
-        rc.response().setStatusCode(413).putHeader("Content-Type", "text/plain; charset=utf-8")
-            .putHeader("Connection", "close")
-            .end("request body over " + max + " bytes (the relabel debugger's limit)\n");
-        return;
-      }
-      body.appendBuffer(chunk);
-    });
-    req.exceptionHandler(t -> done[0] = true);
-    req.endHandler(v -> {
-      if (!done[0]) {
-        done[0] = true;
+    BoundedBody.read(rc, max, new BoundedBody.Outcome() {
+      @Override
+      public void received(Buffer body, long capacity) {
         then.accept(body);
       }
+
+      @Override
+      public void tooLarge() {
+        rc.response().setStatusCode(413).putHeader("Content-Type", PlainText.CONTENT_TYPE)
+            .putHeader("Connection", "close")
+            .end("request body over " + max + " bytes (the relabel debugger's limit)\n");
+      }
+
+      @Override
+      public void failed(Throwable t) {}
     });
-    req.resume();
   }
 
   /** A static file of this package, read once at startup. */

@@ -130,8 +130,8 @@ final class Authenticator implements Handler<RoutingContext> {
   private void deny(RoutingContext rc, WebConfig web) {
     failures.increment();
     String challenge = web.basicAuthUsers().isEmpty() ? "Bearer realm=\"promgate\"" : "Basic realm=\"promgate\"";
-    rc.response().setStatusCode(401).putHeader("WWW-Authenticate", challenge)
-        .putHeader("Content-Type", "text/plain; charset=utf-8").end("Unauthorized\n");
+    rc.response().putHeader("WWW-Authenticate", challenge);
+    PlainText.reply(rc, 401, "Unauthorized\n");
   }
 
   private static byte[] sha256(String s) {

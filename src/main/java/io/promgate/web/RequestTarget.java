@@ -37,8 +37,8 @@ public final class RequestTarget {
     // handler, which answers JSON or HTML.
     router.route().order(ORDER).failureHandler(RequestTarget::failure);
     // Vert.x's answers when no route matched: 404 (HTML) and 405 (empty) by default.
-    router.errorHandler(404, rc -> Routes.text(rc, 404, "404 page not found\n"));
-    router.errorHandler(405, rc -> Routes.text(rc, 405,
+    router.errorHandler(404, rc -> PlainText.reply(rc, 404, "404 page not found\n"));
+    router.errorHandler(405, rc -> PlainText.reply(rc, 405,
         "method " + rc.request().method() + " not allowed for " + shortPath(rc) + "\n"));
     for (int status : new int[] {400, 413, 414, 415, 431, 500, 501, 503}) {
       router.errorHandler(status, RequestTarget::failure);
@@ -77,7 +77,7 @@ public final class RequestTarget {
   private static void check(RoutingContext rc) {
     String problem = problem(rc.request().uri());
     if (problem != null) {
-      Routes.text(rc, 400, "bad request: " + problem + "\n");
+      PlainText.reply(rc, 400, "bad request: " + problem + "\n");
       return;
     }
     String cl = rc.request().getHeader("Content-Length");
@@ -90,9 +90,8 @@ public final class RequestTarget {
       }
       if (n > MAX_BODY_BYTES) {
         // Not worth reading: answer, then close (Vert.x would otherwise wait for the body's end).
-        rc.response().setStatusCode(413).putHeader("Connection", "close")
-            .putHeader("Content-Type", "text/plain; charset=utf-8")
-            .end("request body over " + MAX_BODY_BYTES + " bytes\n")
+        rc.response().putHeader("Connection", "close");
+        PlainText.reply(rc, 413, "request body over " + MAX_BODY_BYTES + " bytes\n")
             .onComplete(v -> rc.request().connection().close());
         return;
       }
@@ -124,7 +123,7 @@ public final class RequestTarget {
       reason = io.netty.handler.codec.http.HttpResponseStatus.valueOf(status).reasonPhrase()
           .toLowerCase(java.util.Locale.ROOT);
     }
-    Routes.text(rc, status, reason.replace('\n', ' ').replace('\r', ' ') + "\n");
+    PlainText.reply(rc, status, reason.replace('\n', ' ').replace('\r', ' ') + "\n");
   }
 
   /** The path for a message: at most 100 chars, no control characters. */

@@ -1,13 +1,12 @@
 package io.promgate.web;
 
 import io.promgate.Gateway;
-import io.promgate.shard.ShardEndpoints;
 import io.promgate.federate.FederateHandler;
 import io.promgate.read.ReadHandler;
+import io.promgate.shard.ShardEndpoints;
 import io.promgate.write.WriteHandler;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.Router;
-import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 
@@ -51,13 +50,13 @@ public class Routes {
     WriteHandler write = new WriteHandler(gateway::config, gateway::batcher, gateway.metrics().remoteWrite,
         gateway.memoryBudget(), gateway.haTracker());
     router.route(HttpMethod.POST, WRITE).handler(write);
-    router.route(WRITE).handler(rc -> methodNotAllowed(rc, "POST"));
+    router.route(WRITE).handler(rc -> PlainText.methodNotAllowed(rc, "POST"));
     ReadHandler read = new ReadHandler(gateway::config, gateway::reader, gateway.metrics().remoteRead);
     router.route(HttpMethod.POST, READ).handler(read);
-    router.route(READ).handler(rc -> methodNotAllowed(rc, "POST"));
+    router.route(READ).handler(rc -> PlainText.methodNotAllowed(rc, "POST"));
     router.route(HttpMethod.GET, HA).handler(rc -> rc.response().putHeader("Content-Type", "application/json")
         .end(gateway.haTracker().status().toJson().encode()));
-    router.route(HA).handler(rc -> methodNotAllowed(rc, "GET"));
+    router.route(HA).handler(rc -> PlainText.methodNotAllowed(rc, "GET"));
 
     lifecycle(router, gateway);
 
@@ -67,20 +66,20 @@ public class Routes {
     router.route(HttpMethod.GET, SHARD_SCRAPE_CONFIG).handler(shards::scrapeConfig);
     router.route(HttpMethod.GET, SHARDS_PREVIEW).handler(shards::preview);
     for (String path : new String[] {SD_SHARD, SHARDS, SHARD_SCRAPE_CONFIG, SHARDS_PREVIEW}) {
-      router.route(path).handler(rc -> methodNotAllowed(rc, "GET"));
+      router.route(path).handler(rc -> PlainText.methodNotAllowed(rc, "GET"));
     }
     FederateHandler federate =
         new FederateHandler(gateway.vertx(), gateway::config, () -> gateway.batcher().client(), gateway.metrics().federate);
     router.route(HttpMethod.GET, FEDERATE).handler(federate);
-    router.route(FEDERATE).handler(rc -> methodNotAllowed(rc, "GET"));
+    router.route(FEDERATE).handler(rc -> PlainText.methodNotAllowed(rc, "GET"));
 
-    router.route(HttpMethod.GET, HEALTHY).handler(rc -> text(rc, 200, "promgate is Healthy.\n"));
+    router.route(HttpMethod.GET, HEALTHY).handler(rc -> PlainText.reply(rc, 200, "promgate is Healthy.\n"));
     router.route(HttpMethod.HEAD, HEALTHY).handler(rc -> rc.response().setStatusCode(200).end());
     router.route(READY).handler(rc -> gateway.batcher().client().ping().onComplete(ar -> {
       if (ar.succeeded()) {
-        text(rc, 200, "promgate is Ready.\n");
+        PlainText.reply(rc, 200, "promgate is Ready.\n");
       } else {
-        text(rc, 503, "promgate is not ready: " + ar.cause().getMessage() + "\n");
+        PlainText.reply(rc, 503, "promgate is not ready: " + ar.cause().getMessage() + "\n");
       }
     }));
   }
@@ -90,36 +89,27 @@ public class Routes {
     for (HttpMethod m : new HttpMethod[] {HttpMethod.POST, HttpMethod.PUT}) {
       router.route(m, RELOAD).handler(rc -> {
         if (!gateway.lifecycleEnabled()) {
-          text(rc, 403, "Lifecycle API is not enabled.\n");
+          PlainText.reply(rc, 403, "Lifecycle API is not enabled.\n");
           return;
         }
         gateway.vertx().<java.util.List<String>>executeBlocking(gateway::reload, false).onComplete(ar -> {
           if (ar.failed()) {
-            text(rc, 500, "failed to reload config: " + ar.cause() + "\n");
+            PlainText.reply(rc, 500, "failed to reload config: " + ar.cause() + "\n");
           } else if (!ar.result().isEmpty()) {
-            text(rc, 500, "failed to reload config: " + String.join("; ", ar.result()) + "\n");
+            PlainText.reply(rc, 500, "failed to reload config: " + String.join("; ", ar.result()) + "\n");
           } else {
-            text(rc, 200, "");
+            PlainText.reply(rc, 200, "");
           }
         });
       });
       router.route(m, QUIT).handler(rc -> {
         if (!gateway.lifecycleEnabled()) {
-          text(rc, 403, "Lifecycle API is not enabled.\n");
+          PlainText.reply(rc, 403, "Lifecycle API is not enabled.\n");
           return;
         }
-        text(rc, 200, "Requesting termination... Goodbye!\n");
+        PlainText.reply(rc, 200, "Requesting termination... Goodbye!\n");
         io.quarkus.runtime.Quarkus.asyncExit(0);
       });
     }
-  }
-
-  static void text(RoutingContext rc, int status, String body) {
-    rc.response().setStatusCode(status).putHeader("Content-Type", "text/plain; charset=utf-8").end(body);
-  }
-
-  static void methodNotAllowed(RoutingContext rc, String allowed) {
-    rc.response().putHeader("Allow", allowed);
-    text(rc, 405, "method " + rc.request().method() + " not allowed, use " + allowed + "\n");
   }
 }

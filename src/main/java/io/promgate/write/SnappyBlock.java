@@ -46,18 +46,6 @@ public final class SnappyBlock {
     return (int) result;
   }
 
-  /** Decompresses a whole block into a new array of exactly the declared length. */
-  public static byte[] decompress(byte[] in, int off, int len, long max) {
-    int n = declaredLength(in, off, len, max);
-    byte[] out = new byte[n];
-    try {
-      Snappy.rawUncompress(in, off, len, out, 0);
-    } catch (IOException e) {
-      throw new InvalidWriteException(Reason.CORRUPT_SNAPPY, "corrupt snappy block: data invalid or truncated (" + e.getMessage() + ")");
-    }
-    return out;
-  }
-
   /** Decompresses into {@code out}, which must hold at least the declared length. */
   public static int decompressInto(byte[] in, int off, int len, byte[] out) {
     try {
@@ -67,16 +55,6 @@ public final class SnappyBlock {
       return Snappy.rawUncompress(in, off, len, out, 0);
     } catch (IOException e) {
       throw new InvalidWriteException(Reason.CORRUPT_SNAPPY, "corrupt snappy block: data invalid or truncated (" + e.getMessage() + ")");
-    }
-  }
-
-  public static byte[] compress(byte[] in, int off, int len) {
-    byte[] out = new byte[Snappy.maxCompressedLength(len)];
-    try {
-      int n = Snappy.rawCompress(in, off, len, out, 0);
-      return java.util.Arrays.copyOf(out, n);
-    } catch (IOException e) {
-      throw new IllegalStateException("snappy compression failed", e);
     }
   }
 }

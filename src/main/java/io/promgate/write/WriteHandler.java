@@ -1,6 +1,5 @@
 package io.promgate.write;
 
-import io.netty.buffer.ByteBuf;
 import io.promgate.config.PromgateConfig;
 import io.promgate.config.RemoteWriteConfig;
 import io.promgate.influx.LineBuffer;
@@ -10,6 +9,9 @@ import io.promgate.influx.WriteBatcher;
 import io.promgate.limits.MalformedBody;
 import io.promgate.limits.MemoryBudget;
 import io.promgate.metrics.Metrics;
+import io.promgate.web.BoundedBody;
+import io.promgate.web.PlainText;
+import io.promgate.web.Tenants;
 import io.promgate.write.InvalidWriteException.Reason;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Context;
@@ -105,20 +107,12 @@ public final class WriteHandler implements Handler<RoutingContext> {
   private final class Held {
     final MemoryBudget.Ticket ticket = budget.ticket();
     boolean slot;
-    long timer = -1;
 
     void finish() {
       ticket.close();
       if (slot) {
         slot = false;
         metrics.inFlight.decrementAndGet();
-      }
-      if (timer >= 0) {
-        Vertx v = Vertx.currentContext() == null ? null : Vertx.currentContext().owner();
-        if (v != null) {
-          v.cancelTimer(timer);
-        }
-        timer = -1;
       }
     }
   }
@@ -129,7 +123,6 @@ public final class WriteHandler implements Handler<RoutingContext> {
     RemoteWriteConfig limits = cfg.remoteWrite();
     HttpServerRequest req = rc.request();
     long start = System.nanoTime();
-    rc.put(BODY_DEADLINE, start + limits.bodyTimeout().toNanos());
     Held held = new Held();
     Protocol protocol;
     String database;
@@ -140,93 +133,9 @@ public final class WriteHandler implements Handler<RoutingContext> {
       answer(rc, Protocol.V1, limits, start, null, e, held);
       return;
     }
-    String cl = req.getHeader("Content-Length");
-    int initial = 64 * 1024;
-    if (cl != null) {
-      try {
-        // Not more up front: a body that trickles in must not hold memory it has not sent.
-        initial = (int) Math.min(Math.min(Long.parseLong(cl), limits.maxBodyBytes()), initial);
-      } catch (NumberFormatException ignored) {
-        // Vert.x rejects malformed Content-Length before we get here; keep the default
-      }
-    }
-    initial = Math.max(initial, 16);
-    try {
-      held.ticket.reserve(initial);
-    } catch (MemoryBudget.Exhausted e) {
-      rc.response().putHeader("Connection", "close"); // the body is not read: drained, then closed
-      overBudget(rc, protocol, limits, start, held, e);
-      return;
-    }
-    // In a holder that is emptied once decoded: the request keeps these handlers (and so the
-    // body) until it is answered, which for a stored write is after InfluxDB's acknowledgement.
-    Buffer[] body = {Buffer.buffer(initial)};
-    long[] capacity = {initial};
-    boolean[] refused = {false};
-    // A body that has not fully arrived holds no in-flight slot and only the bytes it sent; the
-    // body timeout ends one that never finishes (slow-body attacks, stuck senders).
-    Vertx vertx = rc.vertx();
-    held.timer = vertx.setTimer(limits.bodyTimeout().toMillis(), t -> {
-      held.timer = -1;
-      if (!refused[0]) {
-        refused[0] = true;
-        body[0] = null;
-        rc.response().putHeader("Connection", "close");
-        answer(rc, protocol, limits, start, null, new InvalidWriteException(Reason.BODY_TIMEOUT,
-            "request body not received within " + limits.bodyTimeout().toMillis() + "ms (remote_write.body_timeout)"),
-            held);
-      }
-    });
-    req.handler(chunk -> {
-      if (refused[0]) {
-        return;
-      }
-      long need = (long) body[0].length() + chunk.length();
-      if (need > limits.maxBodyBytes()) {
-        refused[0] = true;
-        body[0] = null;
-        answer(rc, protocol, limits, start, null, tooLarge(limits), held);
-        return;
-      }
-      if (need > capacity[0]) {
-        long grown = Math.max(need, Math.min(2 * capacity[0], limits.maxBodyBytes()));
-        try {
-          held.ticket.reserve(grown);
-        } catch (MemoryBudget.Exhausted e) {
-          refused[0] = true;
-          body[0] = null;
-          rc.response().putHeader("Connection", "close"); // the rest of the body is not read
-          overBudget(rc, protocol, limits, start, held, e);
-          return;
-        }
-        Buffer bigger = Buffer.buffer((int) grown);
-        bigger.appendBuffer(body[0]);
-        body[0] = bigger;
-        held.ticket.release(capacity[0]);
-        capacity[0] = grown;
-      }
-      body[0].appendBuffer(chunk);
-    });
-    req.exceptionHandler(t -> {
-      if (!refused[0]) {
-        refused[0] = true;
-        body[0] = null;
-        held.finish();
-        LOG.debugf("remote-write request body failed: %s", t);
-        if (MalformedBody.answer(rc, t)) {
-          metrics.answered(400);
-        }
-      }
-    });
-    req.endHandler(v -> {
-      if (!refused[0]) {
-        refused[0] = true;
-        Buffer received = body[0];
-        body[0] = null;
-        if (held.timer >= 0) {
-          vertx.cancelTimer(held.timer);
-          held.timer = -1;
-        }
+    BoundedBody.read(rc, limits.maxBodyBytes(), held.ticket, limits.bodyTimeout().toMillis(), new BoundedBody.Outcome() {
+      @Override
+      public void received(Buffer body, long capacity) {
         if (metrics.inFlight.incrementAndGet() > limits.maxInflightRequests()) {
           metrics.inFlight.decrementAndGet();
           metrics.overloaded.increment();
@@ -237,17 +146,42 @@ public final class WriteHandler implements Handler<RoutingContext> {
         }
         held.slot = true;
         try {
-          process(rc, protocol, database, limits, received, start, held, capacity[0]);
+          process(rc, protocol, database, limits, body, start, held, capacity);
         } catch (MemoryBudget.Exhausted e) {
-          overBudget(rc, protocol, limits, start, held, e);
+          WriteHandler.this.overBudget(rc, protocol, limits, start, held, e);
         } catch (RuntimeException | OutOfMemoryError | StackOverflowError e) {
           // Never leave a request without an answer or its slot and bytes taken.
           LOG.errorf(e, "remote write failed unexpectedly");
           answer(rc, protocol, limits, start, null, e, held);
         }
       }
+
+      @Override
+      public void tooLarge() {
+        answer(rc, protocol, limits, start, null, WriteHandler.tooLarge(limits), held);
+      }
+
+      @Override
+      public void failed(Throwable t) {
+        held.finish();
+        LOG.debugf("remote-write request body failed: %s", t);
+        if (MalformedBody.answer(rc, t)) {
+          metrics.answered(400);
+        }
+      }
+
+      @Override
+      public void overBudget(MemoryBudget.Exhausted e) {
+        WriteHandler.this.overBudget(rc, protocol, limits, start, held, e);
+      }
+
+      @Override
+      public void timedOut() {
+        answer(rc, protocol, limits, start, null, new InvalidWriteException(Reason.BODY_TIMEOUT,
+            "request body not received within " + limits.bodyTimeout().toMillis() + "ms (remote_write.body_timeout)"),
+            held);
+      }
     });
-    req.resume();
   }
 
   private void overBudget(RoutingContext rc, Protocol protocol, RemoteWriteConfig limits, long start, Held held,
@@ -255,58 +189,15 @@ public final class WriteHandler implements Handler<RoutingContext> {
     answer(rc, protocol, limits, start, null, new InvalidWriteException(Reason.MEMORY_BUDGET, e.getMessage()), held);
   }
 
-  /** Key of the request's body deadline ({@link System#nanoTime()}) in its routing context. */
-  private static final String BODY_DEADLINE = "promgate.write.body-deadline";
-
-  /** The least a refused body is drained before its connection is closed, even past its deadline. */
-  static final long MIN_DRAIN_MILLIS = 1000;
-
-  /**
-   * Reads and drops the rest of a refused request's body, then closes the connection: once the
-   * body has ended, or after {@code maxBytes} more bytes (a body over the size limit is not read
-   * to its end), or when {@code boundMillis} pass (a stalled sender: what is left of the body
-   * timeout, at least {@link #MIN_DRAIN_MILLIS}). Closing while the client is
-   * still sending makes the kernel answer its data with a reset, which can discard the answer
-   * before the client reads it ("no bytes" under a flood of 1 MiB writes refused by the memory
-   * budget); a fixed 1 s of draining can be too short on a loaded machine.
-   */
-  private static void drainThenClose(HttpServerRequest req, Vertx vertx, long boundMillis, long maxBytes) {
-    if (req.isEnded()) {
-      req.connection().close();
-      return;
-    }
-    long timer = vertx.setTimer(boundMillis, t -> req.connection().close());
-    long[] dropped = {0};
-    req.handler(chunk -> {
-      dropped[0] += chunk.length();
-      if (dropped[0] > maxBytes) {
-        vertx.cancelTimer(timer);
-        req.connection().close();
-      }
-    });
-    req.endHandler(v -> {
-      vertx.cancelTimer(timer);
-      req.connection().close();
-    });
-    req.resume(); // a request refused before its handlers were set is still paused
-  }
-
   private void process(RoutingContext rc, Protocol protocol, String database, RemoteWriteConfig limits, Buffer body,
       long start, Held held, long bodyCapacity) {
     WriteStats stats = new WriteStats();
     LineBuffer lines;
     try {
-      ByteBuf bb = body.getByteBuf();
-      byte[] raw;
-      int off;
-      int len = bb.readableBytes();
-      if (bb.hasArray()) {
-        raw = bb.array();
-        off = bb.arrayOffset() + bb.readerIndex();
-      } else {
-        raw = body.getBytes();
-        off = 0;
-      }
+      BoundedBody.Bytes bytes = BoundedBody.Bytes.of(body);
+      byte[] raw = bytes.array();
+      int off = bytes.offset();
+      int len = bytes.length();
       int n = SnappyBlock.declaredLength(raw, off, len, limits.maxDecompressedBytes());
       byte[][] scratch = SCRATCH.get();
       byte[] pb = scratch[0];
@@ -467,30 +358,7 @@ public final class WriteHandler implements Handler<RoutingContext> {
     if (status != 204) {
       metrics.answered(status);
     }
-    HttpServerResponse resp = rc.response();
-    if (resp.ended()) {
-      return;
-    }
-    resp.setStatusCode(status).putHeader("Content-Type", "text/plain; charset=utf-8");
-    if (status == 503) {
-      resp.putHeader("Retry-After", String.valueOf(Math.max(1, limits.retryAfter().toSeconds())));
-    }
-    if (status == 413) {
-      // The rest of an oversize body is not worth reading; do not reuse the connection.
-      resp.putHeader("Connection", "close");
-    }
-    if (!rc.request().isEnded() && "close".equalsIgnoreCase(resp.headers().get("Connection"))) {
-      // Answered before the body arrived (timeout, size, budget): Vert.x would keep the connection
-      // until the body ends, which a stalled sender never does; closing right after the answer
-      // can lose it to a reset. So, as Go's net/http does, the rest of the body is read and
-      // dropped (bounded in bytes and by the body timeout) and only then is the connection closed.
-      Long deadline = rc.get(BODY_DEADLINE);
-      long left = deadline == null ? 0 : (deadline - System.nanoTime()) / 1_000_000;
-      resp.end(message.replace('\n', ' ') + "\n").onComplete(v -> drainThenClose(rc.request(), rc.vertx(),
-          Math.max(MIN_DRAIN_MILLIS, left), limits.maxBodyBytes()));
-      return;
-    }
-    resp.end(message.replace('\n', ' ') + "\n");
+    PlainText.refuse(rc, status, Math.max(1, limits.retryAfter().toSeconds()), message);
   }
 
   private static Protocol checkHeaders(HttpServerRequest req, RemoteWriteConfig limits) {
@@ -510,22 +378,15 @@ public final class WriteHandler implements Handler<RoutingContext> {
               + " (remote write 1.0, proto=prometheus.WriteRequest) and"
               + " application/x-protobuf;proto=io.prometheus.write.v2.Request (remote write 2.0)");
     }
-    String cl = req.getHeader("Content-Length");
-    if (cl != null) {
-      try {
-        if (Long.parseLong(cl.trim()) > limits.maxBodyBytes()) {
-          throw tooLarge(limits);
-        }
-      } catch (NumberFormatException e) {
-        // malformed Content-Length is refused by the HTTP layer itself
-      }
+    if (BoundedBody.declaredLength(req) > limits.maxBodyBytes()) {
+      throw tooLarge(limits);
     }
     return protocol;
   }
 
   private static String tenantDatabase(PromgateConfig cfg, HttpServerRequest req) {
     try {
-      return cfg.tenancy().database(req.headers().getAll(cfg.tenancy().header()), cfg.influxdb().database());
+      return Tenants.database(cfg, req);
     } catch (IllegalArgumentException e) {
       throw new InvalidWriteException(Reason.INVALID_TENANT, e.getMessage());
     }

@@ -9,7 +9,7 @@ import io.promgate.testing.Await;
 import io.promgate.testing.Http;
 import io.promgate.testing.PromgateProcess;
 import io.promgate.testing.RealInfluxDb;
-import io.promgate.write.SnappyBlock;
+import io.promgate.write.SnappyBlocks;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -67,7 +67,7 @@ class HostileClientsIT {
       req.addTimeseries(ts);
     }
     byte[] pb = req.build().toByteArray();
-    return SnappyBlock.compress(pb, 0, pb.length);
+    return SnappyBlocks.compress(pb, 0, pb.length);
   }
 
   private CompletableFuture<HttpResponse<String>> postAsync(String url, byte[] body) {
@@ -353,7 +353,7 @@ class HostileClientsIT {
           .addLabels(Remote.Label.newBuilder().setName("v").setValue(newlines))
           .addSamples(Remote.Sample.newBuilder().setValue(1).setTimestamp(1_700_000_000_000L))).build();
       byte[] pb = req.toByteArray();
-      var r = Http.post(pg.url() + "/api/v1/write", SnappyBlock.compress(pb, 0, pb.length), WRITE_HEADERS);
+      var r = Http.post(pg.url() + "/api/v1/write", SnappyBlocks.compress(pb, 0, pb.length), WRITE_HEADERS);
       assertEquals(204, r.status(), r.body());
       assertEquals(1L, count(db, "long_label"));
       Remote.WriteRequest over = Remote.WriteRequest.newBuilder().addTimeseries(Remote.TimeSeries.newBuilder()
@@ -361,7 +361,7 @@ class HostileClientsIT {
           .addLabels(Remote.Label.newBuilder().setName("v").setValue("x".repeat(16385)))
           .addSamples(Remote.Sample.newBuilder().setValue(1).setTimestamp(1_700_000_000_000L))).build();
       byte[] opb = over.toByteArray();
-      var refused = Http.post(pg.url() + "/api/v1/write", SnappyBlock.compress(opb, 0, opb.length), WRITE_HEADERS);
+      var refused = Http.post(pg.url() + "/api/v1/write", SnappyBlocks.compress(opb, 0, opb.length), WRITE_HEADERS);
       assertEquals(400, refused.status(), refused.body());
       assertTrue(refused.body().contains("max_label_value_length"), refused.body());
     }

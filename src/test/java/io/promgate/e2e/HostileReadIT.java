@@ -8,7 +8,7 @@ import io.promgate.testing.Await;
 import io.promgate.testing.Http;
 import io.promgate.testing.PromgateProcess;
 import io.promgate.testing.RealInfluxDb;
-import io.promgate.write.SnappyBlock;
+import io.promgate.write.SnappyBlocks;
 import java.io.InputStream;
 import java.net.Socket;
 import java.net.URI;
@@ -37,7 +37,7 @@ class HostileReadIT {
 
   private static byte[] readBody(Remote.Query... queries) {
     byte[] pb = Remote.ReadRequest.newBuilder().addAllQueries(List.of(queries)).build().toByteArray();
-    return SnappyBlock.compress(pb, 0, pb.length);
+    return SnappyBlocks.compress(pb, 0, pb.length);
   }
 
   private static Remote.Query query(long start, long end, Remote.LabelMatcher... ms) {

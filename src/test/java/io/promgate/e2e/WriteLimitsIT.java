@@ -7,7 +7,7 @@ import io.promgate.prompb.Remote;
 import io.promgate.testing.Http;
 import io.promgate.testing.PromgateProcess;
 import io.promgate.testing.RealInfluxDb;
-import io.promgate.write.SnappyBlock;
+import io.promgate.write.SnappyBlocks;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
@@ -54,7 +54,7 @@ class WriteLimitsIT {
 
   private static Http.Response write(Remote.TimeSeries... series) {
     byte[] pb = Remote.WriteRequest.newBuilder().addAllTimeseries(java.util.List.of(series)).build().toByteArray();
-    return Http.post(promgate.url() + "/api/v1/write", SnappyBlock.compress(pb, 0, pb.length),
+    return Http.post(promgate.url() + "/api/v1/write", SnappyBlocks.compress(pb, 0, pb.length),
         "Content-Type", "application/x-protobuf", "Content-Encoding", "snappy");
   }
 

@@ -10,7 +10,7 @@ import io.promgate.testing.Http;
 import io.promgate.testing.PromgateWithInfluxDb;
 import io.promgate.testing.RealInfluxDb;
 import io.promgate.testing.RealPrometheus;
-import io.promgate.write.SnappyBlock;
+import io.promgate.write.SnappyBlocks;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -57,7 +57,7 @@ class FederateStorageTest {
 
   private void remoteWrite(Remote.TimeSeries... series) {
     byte[] pb = Remote.WriteRequest.newBuilder().addAllTimeseries(List.of(series)).build().toByteArray();
-    Http.Response r = Http.post(write.toString(), SnappyBlock.compress(pb, 0, pb.length),
+    Http.Response r = Http.post(write.toString(), SnappyBlocks.compress(pb, 0, pb.length),
         "Content-Type", "application/x-protobuf", "Content-Encoding", "snappy",
         "X-Prometheus-Remote-Write-Version", "0.1.0");
     assertEquals(204, r.status(), r.body());

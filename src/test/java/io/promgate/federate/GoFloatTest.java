@@ -41,7 +41,7 @@ class GoFloatTest {
     assertEquals(expected, GoFloat.format(Double.parseDouble(in)));
   }
 
-  /** Each fast path against the exact path on 300k doubles of every shape. */
+  /** Against exact decimal arithmetic ({@link ExactGoFloat}) on 300k doubles of every shape. */
   @Test
   void format_randomDoubles_fastPathsEqualExactPath() {
     SplittableRandom rnd = new SplittableRandom(42);
@@ -52,7 +52,7 @@ class GoFloatTest {
         continue;
       }
       String fast = GoFloat.format(v);
-      String exact = GoFloat.formatExact(v);
+      String exact = ExactGoFloat.format(v);
       if (!fast.equals(exact)) {
         diffs.add(v + ": " + fast + " vs exact " + exact);
       }

@@ -10,7 +10,6 @@ import io.promgate.prompb.Remote;
 import java.io.ByteArrayOutputStream;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -327,17 +326,5 @@ class EncodersTest {
     assertEquals(0, f.queryIndex());
     // Chunk{min 0, max 0 omitted; type XOR; data}: the zero times are absent on the wire too
     assertEquals(0, f.chunks().get(0).getMinTimeMs());
-  }
-
-  @Test
-  void labelOrder_isGoByteOrder() {
-    Labels a = Labels.of("__name__", "m", "v", "\uFFFF");
-    Labels b = Labels.of("__name__", "m", "v", "𝄞"); // U+1D11E: after U+FFFF in UTF-8, before it in UTF-16
-    assertTrue(LabelOrder.INSTANCE.compare(a, b) < 0);
-    assertTrue(a.compareTo(b) > 0); // Java's String order disagrees
-    assertTrue(LabelOrder.INSTANCE.compare(Labels.of("A", "1", "__name__", "z"), Labels.of("__name__", "a")) < 0);
-    assertTrue(LabelOrder.INSTANCE.compare(Labels.of("__name__", "m"), Labels.of("__name__", "m", "a", "1")) < 0);
-    assertTrue(LabelOrder.INSTANCE.compare(Labels.of("__name__", "m", "a", "1", "c", "2"), Labels.of("__name__", "m", "b", "1")) < 0);
-    assertEquals(0, LabelOrder.INSTANCE.compare(Labels.of(Map.of("x", "y")), Labels.of("x", "y")));
   }
 }

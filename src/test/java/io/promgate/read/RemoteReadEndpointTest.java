@@ -99,7 +99,7 @@ class RemoteReadEndpointTest {
     for (int q = 0; q < queries.length; q++) {
       List<String> streamedOrder = new ArrayList<>(chunks.getOrDefault(q, Map.of()).keySet());
       List<String> labelOrder = new ArrayList<>(streamedOrder);
-      labelOrder.sort((x, y) -> LabelOrder.INSTANCE.compare(parse(x), parse(y)));
+      labelOrder.sort((x, y) -> parse(x).compareTo(parse(y)));
       assertEquals(labelOrder, streamedOrder, "streamed series must come in label order");
     }
     Map<Integer, Map<String, List<StreamedChunks.Sample>>> s = ReadRequests.sorted(samples);

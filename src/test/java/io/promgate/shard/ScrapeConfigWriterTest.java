@@ -152,7 +152,7 @@ class ScrapeConfigWriterTest {
   @Test
   void write_bothModes_promtoolCheckConfigAccepts(@TempDir Path dir) throws IOException {
     for (ScrapeConfigWriter.Discovery mode : ScrapeConfigWriter.Discovery.values()) {
-      Path file = dir.resolve(mode.param + ".yml");
+      Path file = dir.resolve(mode + ".yml");
       Files.writeString(file, ScrapeConfigWriter.write(config(), 1, mode, "http://127.0.0.1:9201/sd/shards/1"));
       RealPrometheus.ToolResult r = RealPrometheus.promtool("check", "config", file.toString());
       assertEquals(0, r.exitCode(), mode + ": " + r.output());

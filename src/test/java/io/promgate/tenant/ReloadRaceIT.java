@@ -10,7 +10,7 @@ import io.promgate.testing.FreePorts;
 import io.promgate.testing.Http;
 import io.promgate.testing.PromgateProcess;
 import io.promgate.testing.RealInfluxDb;
-import io.promgate.write.SnappyBlock;
+import io.promgate.write.SnappyBlocks;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -239,14 +239,14 @@ class ReloadRaceIT {
     if (!tenant.isEmpty()) {
       headers.addAll(List.of("X-Scope-OrgID", tenant));
     }
-    return Http.post(url + "/api/v1/write", SnappyBlock.compress(pb, 0, pb.length), headers.toArray(String[]::new));
+    return Http.post(url + "/api/v1/write", SnappyBlocks.compress(pb, 0, pb.length), headers.toArray(String[]::new));
   }
 
   private static Http.Response read(String url, String tenant) {
     byte[] pb = Remote.ReadRequest.newBuilder().addQueries(Remote.Query.newBuilder()
         .setStartTimestampMs(1_700_000_000_000L).setEndTimestampMs(1_700_000_100_000L)
         .addMatchers(Remote.LabelMatcher.newBuilder().setName("__name__").setValue("reload_race"))).build().toByteArray();
-    return Http.post(url + "/api/v1/read", SnappyBlock.compress(pb, 0, pb.length),
+    return Http.post(url + "/api/v1/read", SnappyBlocks.compress(pb, 0, pb.length),
         "Content-Type", "application/x-protobuf", "Content-Encoding", "snappy", "X-Scope-OrgID", tenant);
   }
 

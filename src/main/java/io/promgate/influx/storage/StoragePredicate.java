@@ -145,7 +145,7 @@ public final class StoragePredicate {
   }
 
   private static Node regex(Node.Comparison op, String key, String re) {
-    return comparison(op, key, Node.newBuilder().setRegexValue("^(?:" + re + ")$"));
+    return comparison(op, key, Node.newBuilder().setRegexValue(Matcher.anchor(re)));
   }
 
   private static Node compare(Node.Comparison op, String key, String value) {

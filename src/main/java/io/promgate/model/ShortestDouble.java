@@ -1,4 +1,4 @@
-package io.promgate.influx;
+package io.promgate.model;
 
 import java.math.BigInteger;
 
@@ -7,8 +7,10 @@ import java.math.BigInteger;
  * algorithm ("The Schubfach way to render doubles", 2020; the algorithm of JDK 19's {@code
  * Double.toString}, JDK-4511638), written straight into a byte array with no allocation.
  *
- * <p>Why: remote-write samples are mostly full-precision fractions, and JDK 17's {@code
- * Double.toString} (FloatingDecimal) allocates a String per value on this path.
+ * <p>Two layouts of the same digits: {@link #write} for InfluxDB line protocol and {@link
+ * #writeGo} for Go's {@code strconv.FormatFloat(v, 'g', -1, 64)}, which Prometheus's text
+ * exposition uses. JDK 17's {@code Double.toString} has neither layout, allocates a String per
+ * value, and its digits are not always the shortest (JDK-4511638, fixed only in JDK 19).
  *
  * <p>The idea in brief. A finite positive double is {@code v = c·2^q}; every real in its rounding
  * interval {@code R} (half an ulp either side, a quarter below when {@code c} is the smallest
@@ -26,12 +28,14 @@ import java.math.BigInteger;
  * {@code strconv.ParseFloat}, correctly rounded) and by {@code Double.parseDouble}.
  * {@code ShortestDoubleTest} checks shortest, closest and round trip for millions of values.
  */
-final class ShortestDouble {
+public final class ShortestDouble {
   private ShortestDouble() {}
 
   private static final int Q_MIN = -1074; // exponent of the subnormals
   private static final long C_MIN = 1L << 52; // smallest significand of a normal binade
   private static final long MASK_63 = (1L << 63) - 1;
+  private static final long[] POW10 = new long[19];
+  private static final byte[] DIGIT_PAIRS = new byte[200];
 
   // The exponents m = -k of the powers 10^m that toDecimal needs: k spans
   // flog10pow2(Q_MIN) = -324 .. flog10pow2(971) = 292.
@@ -40,6 +44,18 @@ final class ShortestDouble {
   /** g = floor(10^m · 2^-r) + 1 with r = flog2pow10(m) - 125, so 2^125 ≤ g < 2^126; g = G1·2^63 + G0. */
   static final long[] G1 = new long[M_MAX - M_MIN + 1];
   static final long[] G0 = new long[M_MAX - M_MIN + 1];
+
+  static {
+    long p = 1;
+    for (int i = 0; i < POW10.length; i++) {
+      POW10[i] = p;
+      p *= 10;
+    }
+    for (int i = 0; i < 100; i++) {
+      DIGIT_PAIRS[2 * i] = (byte) ('0' + i / 10);
+      DIGIT_PAIRS[2 * i + 1] = (byte) ('0' + i % 10);
+    }
+  }
 
   static {
     // Exact integer arithmetic once at class load (~2 ms) rather than a 1,234-entry literal table.
@@ -87,18 +103,31 @@ final class ShortestDouble {
    * Layout as JavaScript's {@code Number#toString}: plain digits for exponents -6..20
    * ({@code 123.45}, {@code 0.00012}, {@code 1e+21} is {@code 1e21} here), else {@code d.ddde-8}.
    */
-  static int write(byte[] dst, int p, double v) {
+  public static int write(byte[] dst, int p, double v) {
+    return write(dst, p, v, false);
+  }
+
+  /**
+   * As {@link #write}, in Go's {@code 'g'} layout for the shortest digits: plain for exponents
+   * -4..5 ({@code 100000}, {@code 0.0001}), else {@code %e} with a signed exponent of at least two
+   * digits ({@code 1e+06}, {@code 1.23456789e+08}, {@code 1e-05}).
+   */
+  public static int writeGo(byte[] dst, int p, double v) {
+    return write(dst, p, v, true);
+  }
+
+  private static int write(byte[] dst, int p, double v, boolean go) {
     long bits = Double.doubleToRawLongBits(v);
     long t = bits & ((1L << 52) - 1);
     int bq = (int) (bits >>> 52) & 0x7ff;
     if (bq != 0) {
-      return decimal(dst, p, bq - 1075, C_MIN | t); // normal
+      return decimal(dst, p, bq - 1075, C_MIN | t, go); // normal
     }
-    return decimal(dst, p, Q_MIN, t); // subnormal (t > 0: the caller handles zero)
+    return decimal(dst, p, Q_MIN, t, go); // subnormal (t > 0: the caller handles zero)
   }
 
   /** Schubfach for {@code v = c·2^q}; writes the chosen decimal. */
-  private static int decimal(byte[] dst, int p, int q, long c) {
+  private static int decimal(byte[] dst, int p, int q, long c, boolean go) {
     int out = (int) c & 1;
     long cb = c << 2;
     long cbr = cb + 2;
@@ -125,16 +154,16 @@ final class ShortestDouble {
     boolean upin = vbl + out <= sp10 << 2;
     boolean wpin = (tp10 << 2) + out <= vbr;
     if (upin != wpin) {
-      return layout(dst, p, upin ? sp10 : tp10, k); // the one multiple of 10^(k+1) in R
+      return layout(dst, p, upin ? sp10 : tp10, k, go); // the one multiple of 10^(k+1) in R
     }
     long t = s + 1;
     boolean uin = vbl + out <= s << 2;
     boolean win = (t << 2) + out <= vbr;
     if (uin != win) {
-      return layout(dst, p, uin ? s : t, k);
+      return layout(dst, p, uin ? s : t, k, go);
     }
     long cmp = vb - (s + t << 1); // both in R: the closer to v, ties to even
-    return layout(dst, p, cmp < 0 || cmp == 0 && (s & 1) == 0 ? s : t, k);
+    return layout(dst, p, cmp < 0 || cmp == 0 && (s & 1) == 0 ? s : t, k, go);
   }
 
   /** Round to odd of {@code g·cp / 2^127}, from the 126-bit {@code g = g1·2^63 + g0}. */
@@ -147,25 +176,29 @@ final class ShortestDouble {
     return vbp | (z & MASK_63) + MASK_63 >>> 63;
   }
 
-  /** Writes {@code f·10^e} (f &gt; 0) without trailing zeros in the digits. */
-  private static int layout(byte[] dst, int p, long f, int e) {
+  /**
+   * Writes {@code f·10^e} (f &gt; 0) without trailing zeros in the digits: plain for scientific
+   * exponents -6..20 (-4..5 with {@code go}), else {@code d.ddde-8} ({@code d.ddde-08} and {@code
+   * d.ddde+21} with {@code go}).
+   */
+  private static int layout(byte[] dst, int p, long f, int e, boolean go) {
     while (f % 10 == 0) {
       f /= 10;
       e++;
     }
-    int n = LineBuffer.digitCount(f);
+    int n = digitCount(f);
     int x = n - 1 + e; // scientific exponent: f·10^e = d.ddd·10^x
-    if (e >= 0 && x < 21) { // an integer: digits, then e zeros
-      LineBuffer.writeDigits(dst, p + n, f);
-      p += n;
-      for (int i = 0; i < e; i++) {
-        dst[p++] = '0';
+    if (go ? x >= -4 && x < 6 : x >= -6 && x < 21) {
+      if (e >= 0) { // an integer: digits, then e zeros
+        writeDigits(dst, p + n, f);
+        p += n;
+        for (int i = 0; i < e; i++) {
+          dst[p++] = '0';
+        }
+        return p;
       }
-      return p;
-    }
-    if (e < 0 && x >= -6) {
       if (x >= 0) { // 123.45: digits with the point after x+1 of them
-        LineBuffer.writeDigits(dst, p + n + 1, f);
+        writeDigits(dst, p + n + 1, f);
         System.arraycopy(dst, p + 1, dst, p, x + 1);
         dst[p + x + 1] = '.';
         return p + n + 1;
@@ -175,11 +208,11 @@ final class ShortestDouble {
       for (int i = -1; i > x; i--) {
         dst[p++] = '0';
       }
-      LineBuffer.writeDigits(dst, p + n, f);
+      writeDigits(dst, p + n, f);
       return p + n;
     }
-    // d.ddde-8 / de21
-    LineBuffer.writeDigits(dst, p + n + 1, f);
+    // d.ddde-8 / de21 (Go: d.ddde-08 / de+21)
+    writeDigits(dst, p + n + 1, f);
     dst[p] = dst[p + 1];
     if (n == 1) {
       p += 1;
@@ -191,15 +224,60 @@ final class ShortestDouble {
     if (x < 0) {
       dst[p++] = '-';
       x = -x;
+    } else if (go) {
+      dst[p++] = '+';
     }
     if (x >= 100) {
       dst[p++] = (byte) ('0' + x / 100);
       x %= 100;
       dst[p++] = (byte) ('0' + x / 10);
-    } else if (x >= 10) {
+    } else if (x >= 10 || go) {
       dst[p++] = (byte) ('0' + x / 10);
     }
     dst[p++] = (byte) ('0' + x % 10);
     return p;
+  }
+
+  /** Number of decimal digits of {@code v > 0}: from its bit length, then one compare. */
+  public static int digitCount(long v) {
+    int t = (64 - Long.numberOfLeadingZeros(v)) * 1233 >>> 12; // ≈ bits · log10(2)
+    return t + (v >= POW10[t] ? 1 : 0);
+  }
+
+  /**
+   * Writes the digits of {@code v ≥ 0} so that the last one is at {@code dst[end - 1]}. Eight
+   * digits at a time in int arithmetic, two per step from a table: a 13-digit millisecond
+   * timestamp is one long division, six two-digit lookups and one digit.
+   */
+  public static void writeDigits(byte[] dst, int end, long v) {
+    int p = end;
+    while (v >= 100_000_000L) {
+      long q = v / 100_000_000L;
+      int r = (int) (v - q * 100_000_000L);
+      v = q;
+      int hi = r / 10_000;
+      int lo = r - hi * 10_000;
+      p = writePair(dst, p, lo % 100);
+      p = writePair(dst, p, lo / 100);
+      p = writePair(dst, p, hi % 100);
+      p = writePair(dst, p, hi / 100);
+    }
+    int iv = (int) v;
+    while (iv >= 100) {
+      int q = iv / 100;
+      p = writePair(dst, p, iv - q * 100);
+      iv = q;
+    }
+    if (iv >= 10) {
+      writePair(dst, p, iv);
+    } else {
+      dst[p - 1] = (byte) ('0' + iv);
+    }
+  }
+
+  private static int writePair(byte[] dst, int p, int twoDigits) {
+    dst[p - 1] = DIGIT_PAIRS[2 * twoDigits + 1];
+    dst[p - 2] = DIGIT_PAIRS[2 * twoDigits];
+    return p - 2;
   }
 }

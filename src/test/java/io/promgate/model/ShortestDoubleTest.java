@@ -1,4 +1,4 @@
-package io.promgate.influx;
+package io.promgate.model;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -21,6 +21,12 @@ class ShortestDoubleTest {
   static String format(double v) {
     byte[] b = new byte[32];
     int n = ShortestDouble.write(b, 0, v);
+    return new String(b, 0, n, StandardCharsets.US_ASCII);
+  }
+
+  static String formatGo(double v) {
+    byte[] b = new byte[32];
+    int n = ShortestDouble.writeGo(b, 0, v);
     return new String(b, 0, n, StandardCharsets.US_ASCII);
   }
 
@@ -89,12 +95,17 @@ class ShortestDoubleTest {
     }
   }
 
-  /** The definition, with BigDecimal: round trip, shortest, closest (ties to even). */
+  /**
+   * The definition, with BigDecimal: round trip, shortest, closest (ties to even); Go's layout
+   * holds the same number.
+   */
   private static void check(double v) {
     if (v == 0) {
       return; // zero is the caller's (LineBuffer.putDouble); nextDown(MIN_VALUE) lands here
     }
     String s = format(v);
+    String go = formatGo(v);
+    assertEquals(0, new BigDecimal(go).compareTo(new BigDecimal(s)), go + " (Go layout) vs " + s);
     assertEquals(Double.doubleToRawLongBits(v), Double.doubleToRawLongBits(Double.parseDouble(s)), s);
     BigDecimal exact = new BigDecimal(v);
     BigDecimal written = new BigDecimal(s);
