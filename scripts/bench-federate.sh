@@ -191,7 +191,7 @@ for c in $CONNS; do
     rng=$(range $(col 2 "${g[@]}"))
     case $t in
       prometheus) name="one Prometheus × $SERIES"; ratio="" ;;
-      *) name="$t, $SHARDS upstreams × $((SERIES / SHARDS))"; ratio=$(python3 -c "print(round($g_p50/$p_p50, 2))") ;;
+      *) name="$t, $SHARDS upstreams × $((SERIES / SHARDS))"; ratio=$(python3 -c "print(round($g_p50/$p_p50, 2) if $p_p50 > 0 else 'n/a')") ;;
     esac
     echo "| $c | $name | $g_rps | $g_p50 ($rng) | $g_p99 | $ratio |" | tee -a "$out"
     echo "rounds (req/s p50 p99), $t: ${g[*]}" >&2
