@@ -2,7 +2,6 @@ package io.promgate.bench;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -54,13 +53,13 @@ public final class WriteBodies {
             sample.write((int) (bits >>> (8 * b)) & 0xff);
           }
           sample.write(0x10); // Sample.timestamp, varint
-          writeVarint(sample, t);
+          IngestLoad.writeVarint(sample, t);
           ts.write(0x12); // TimeSeries.samples
-          writeVarint(ts, sample.size());
+          IngestLoad.writeVarint(ts, sample.size());
           sample.writeTo(ts);
         }
         body.write(0x0a); // WriteRequest.timeseries
-        writeVarint(body, ts.size());
+        IngestLoad.writeVarint(body, ts.size());
         ts.writeTo(body);
       }
       byte[] compressed = Snappy.compress(body.toByteArray());
@@ -86,27 +85,6 @@ public final class WriteBodies {
       "team", "t" + (i % 5),
       "zone", "eu-1" + (char) ('a' + i % 3),
     };
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    for (int k = 0; k < l.length; k += 2) {
-      byte[] name = l[k].getBytes(StandardCharsets.UTF_8);
-      byte[] value = l[k + 1].getBytes(StandardCharsets.UTF_8);
-      out.write(0x0a); // TimeSeries.labels
-      writeVarint(out, 2 + name.length + 2 + value.length);
-      out.write(0x0a); // Label.name
-      writeVarint(out, name.length);
-      out.write(name, 0, name.length);
-      out.write(0x12); // Label.value
-      writeVarint(out, value.length);
-      out.write(value, 0, value.length);
-    }
-    return out.toByteArray();
-  }
-
-  private static void writeVarint(ByteArrayOutputStream out, long x) {
-    while ((x & ~0x7fL) != 0) {
-      out.write((int) ((x & 0x7f) | 0x80));
-      x >>>= 7;
-    }
-    out.write((int) x);
+    return IngestLoad.encodeLabels(l);
   }
 }
