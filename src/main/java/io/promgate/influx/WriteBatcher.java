@@ -24,9 +24,8 @@ import java.util.concurrent.TimeUnit;
  * slot to free up after a slow InfluxDB write took the whole backlog (up to {@code
  * maxBatchBytes}, a dozen requests at 16 senders) into one write several times longer than the
  * others, and every request in it waited for all of it: the tail latency of group commit. With
- * the cap the backlog is spread over the slots as they free up, each write stays about the size
- * of the others, and under steady load batches are as large as before (the share is the whole
- * queue when there is one sender per slot or fewer).
+ * the cap the backlog is spread over the slots as they free up and each write stays about the
+ * size of the others; a request arriving while a slot is free is still sent at once, alone.
  *
  * <p>When InfluxDB rejects a coalesced batch as bad data (4xx), the requests in it are written
  * again one by one so that only the request that carried the bad line is refused; InfluxDB writes
