@@ -13,6 +13,13 @@
 # ROUNDS alternating runs per target and connection count, so that load from elsewhere on the
 # machine hits both sides alike; the table gives the median of the rounds.
 # Prints a markdown table (also written to target/bench-federate.md) for BENCHMARKS.md.
+#
+#   GZIP=1 scripts/bench-federate.sh ...   every scrape sends Accept-Encoding: gzip, as Prometheus
+#     does (both sides then compress: Prometheus with Go's default level, promgate with level 1)
+#   PROMGATE_B_APP_DIR=/tmp/base/quarkus-app scripts/bench-federate.sh ...   a second promgate from
+#     another build (e.g. the previous commit's target/quarkus-app copied aside) as a third target
+#     in the same rounds: before/after in one run. The order rotates each round (A B C, B C A, ...).
+#   SKIP_BUILD=1: use the last build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
@@ -25,7 +32,7 @@ ensure_servers
 command -v wrk >/dev/null 2>&1 || { echo "bench-federate needs wrk (apt-get install -y wrk)" >&2; exit 1; }
 
 mvn_q() { ./mvnw -B -q -o "$@" >/dev/null 2>&1 || ./mvnw -B -q "$@"; }
-mvn_q package -DskipTests
+[[ -n ${SKIP_BUILD:-} ]] || mvn_q package -DskipTests
 
 DIR=$(mktemp -d -t promgate-fedbench.XXXXXX)
 pids=()
@@ -101,6 +108,20 @@ GPID=$!
 pids+=($GPID)
 PROMGATE="http://127.0.0.1:${GPORT}"
 wait_http "$PROMGATE/-/healthy" 60
+TARGETS="promgate prometheus"
+if [[ -n ${PROMGATE_B_APP_DIR:-} ]]; then
+  BPORT=$(free_port)
+  # shellcheck disable=SC2086
+  java ${PROMGATE_JAVA_OPTS:-} -jar "$PROMGATE_B_APP_DIR/quarkus-run.jar" --config.file="$DIR/promgate.yml" \
+    --web.listen-address="127.0.0.1:${BPORT}" >"$DIR/promgate-b.log" 2>&1 &
+  BPID=$!
+  pids+=($BPID)
+  PROMGATE_B="http://127.0.0.1:${BPORT}"
+  wait_http "$PROMGATE_B/-/healthy" 60
+  TARGETS="promgate promgate-b prometheus"
+fi
+ENC=()
+[[ -n ${GZIP:-} ]] && ENC=(-H "Accept-Encoding: gzip")
 
 MATCH='match%5B%5D=%7B__name__%3D~%22bench_.%2A%22%7D' # {__name__=~"bench_.*"}
 lines() { curl -sS "$1/federate?${MATCH}" | grep -vc '^#' || true; }
@@ -116,16 +137,22 @@ if ! cmp -s <(labels "$SINGLE") <(labels "$PROMGATE"); then
   echo "promgate and the single Prometheus do not serve the same series" >&2
   exit 1
 fi
-BYTES_P=$(curl -sS "$SINGLE/federate?${MATCH}" | wc -c)
-BYTES_G=$(curl -sS "$PROMGATE/federate?${MATCH}" | wc -c)
+if [[ -n ${PROMGATE_B:-} ]] && ! cmp -s <(labels "$SINGLE") <(labels "$PROMGATE_B"); then
+  echo "promgate-b and the single Prometheus do not serve the same series" >&2
+  exit 1
+fi
+BYTES_P=$(curl -sS "${ENC[@]}" "$SINGLE/federate?${MATCH}" | wc -c)
+BYTES_G=$(curl -sS "${ENC[@]}" "$PROMGATE/federate?${MATCH}" | wc -c)
 
 # warm-up: JIT for promgate, caches for both
-for ((i = 0; i < 20; i++)); do curl -sS -o /dev/null "$PROMGATE/federate?${MATCH}"; curl -sS -o /dev/null "$SINGLE/federate?${MATCH}"; done
+for ((i = 0; i < 20; i++)); do
+  for u in "$PROMGATE" ${PROMGATE_B:-} "$SINGLE"; do curl -sS "${ENC[@]}" -o /dev/null "$u/federate?${MATCH}"; done
+done
 
 to_ms() { awk '{v=$1; if (v ~ /us$/) {sub(/us$/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms$/,"",v)} else if (v ~ /s$/) {sub(/s$/,"",v); v*=1000}; printf "%.1f", v}'; }
 run() { # $1 url, $2 connections → "rps p50 p99"
   local out
-  out=$(wrk -t "$(( $2 < 2 ? 1 : 2 ))" -c "$2" -d "${SECS}s" --timeout 30s --latency "$1/federate?${MATCH}")
+  out=$(wrk -t "$(( $2 < 2 ? 1 : 2 ))" -c "$2" -d "${SECS}s" --timeout 30s --latency "${ENC[@]}" "$1/federate?${MATCH}")
   local rps p50 p99
   rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
   p50=$(awk '$1 == "50%" {print $2}' <<<"$out" | to_ms)
@@ -137,28 +164,41 @@ rss_mib() { awk '/VmHWM/ {printf "%.0f", $2/1024}' "/proc/$1/status"; }
 
 out=target/bench-federate.md
 {
-  echo "| connections | target | req/s | p50 ms | p99 ms | p50 ratio promgate/Prometheus |"
+  echo "| connections | target | req/s | p50 ms (range) | p99 ms | p50 ratio to Prometheus |"
   echo "|---:|---|---:|---:|---:|---:|"
 } >"$out"
 median() { python3 -c 'import statistics,sys; print(round(statistics.median(float(x) for x in sys.argv[1:]), 2))' "$@"; }
+range() { python3 -c 'import sys; v=[float(x) for x in sys.argv[1:]]; print("%g–%g" % (min(v), max(v)))' "$@"; }
+url_of() { case $1 in promgate) echo "$PROMGATE" ;; promgate-b) echo "$PROMGATE_B" ;; prometheus) echo "$SINGLE" ;; esac; }
+col() { local i=$1; shift; for x in "$@"; do echo "$x" | cut -d' ' -f"$i"; done; }
 for c in $CONNS; do
-  g=() p=()
+  declare -A res=()
   for ((r = 0; r < ROUNDS; r++)); do
-    g+=("$(run "$PROMGATE" "$c")")
-    p+=("$(run "$SINGLE" "$c")")
+    read -r -a list <<<"$TARGETS"
+    shift_by=$((r % ${#list[@]}))
+    for t in ${list[*]:shift_by} ${list[*]:0:shift_by}; do
+      res[$t]+="$(run "$(url_of "$t")" "$c");"
+    done
   done
-  col() { local i=$1; shift; for x in "$@"; do echo "$x" | cut -d' ' -f"$i"; done; }
+  IFS=';' read -r -a pr <<<"${res[prometheus]}"
   # shellcheck disable=SC2046
-  g_rps=$(median $(col 1 "${g[@]}")); g_p50=$(median $(col 2 "${g[@]}")); g_p99=$(median $(col 3 "${g[@]}"))
-  # shellcheck disable=SC2046
-  p_rps=$(median $(col 1 "${p[@]}")); p_p50=$(median $(col 2 "${p[@]}")); p_p99=$(median $(col 3 "${p[@]}"))
-  ratio=$(python3 -c "print(round($g_p50/$p_p50, 2))")
-  echo "| $c | promgate, $SHARDS upstreams × $((SERIES / SHARDS)) | $g_rps | $g_p50 | $g_p99 | $ratio |" | tee -a "$out"
-  echo "| $c | one Prometheus × $SERIES | $p_rps | $p_p50 | $p_p99 | |" | tee -a "$out"
-  echo "rounds (req/s p50 p99), promgate: ${g[*]}; Prometheus: ${p[*]}" >&2
+  p_p50=$(median $(col 2 "${pr[@]}"))
+  for t in $TARGETS; do
+    IFS=';' read -r -a g <<<"${res[$t]}"
+    # shellcheck disable=SC2046
+    g_rps=$(median $(col 1 "${g[@]}")); g_p50=$(median $(col 2 "${g[@]}")); g_p99=$(median $(col 3 "${g[@]}"))
+    # shellcheck disable=SC2046
+    rng=$(range $(col 2 "${g[@]}"))
+    case $t in
+      prometheus) name="one Prometheus × $SERIES"; ratio="" ;;
+      *) name="$t, $SHARDS upstreams × $((SERIES / SHARDS))"; ratio=$(python3 -c "print(round($g_p50/$p_p50, 2) if $p_p50 > 0 else 'n/a')") ;;
+    esac
+    echo "| $c | $name | $g_rps | $g_p50 ($rng) | $g_p99 | $ratio |" | tee -a "$out"
+    echo "rounds (req/s p50 p99), $t: ${g[*]}" >&2
+  done
 done
 {
   echo
-  echo "answer: $SERIES series; $BYTES_G bytes from promgate, $BYTES_P bytes from Prometheus; promgate peak RSS $(rss_mib "$GPID") MiB, CPU $(cpu_s "$GPID") s"
+  echo "answer: $SERIES series${GZIP:+, gzip}; $BYTES_G bytes from promgate, $BYTES_P bytes from Prometheus; promgate peak RSS $(rss_mib "$GPID") MiB, CPU $(cpu_s "$GPID") s"
   echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, load average $(cut -d' ' -f1-3 /proc/loadavg), $(java -version 2>&1 | head -1), $(prometheus --version 2>&1 | head -1)"
 } | tee -a "$out"

@@ -12,6 +12,9 @@
 #     adds a second promgate ("promgate-b", its own database) with those keys as a third target, in
 #     the same interleaved rounds: an A/B of one config change, end to end (e.g. the HA tracker off
 #     in promgate, on in promgate-b)
+#   PROMGATE_B_APP_DIR=/tmp/base/quarkus-app scripts/bench-ingest.sh ...
+#     the same third target, started from another build (e.g. the previous commit's
+#     target/quarkus-app copied aside): before/after of a code change in one run
 #
 # Prints a markdown table (also written to target/bench-ingest.md) for BENCHMARKS.md.
 set -euo pipefail
@@ -60,10 +63,10 @@ GPID=$!
 pids+=($GPID)
 wait_http "http://127.0.0.1:${GPORT}/-/ready" 60
 TARGETS="promgate influxdb"
-if [[ -n ${PROMGATE_B_EXTRA_YML:-} ]]; then
+if [[ -n ${PROMGATE_B_EXTRA_YML:-} || -n ${PROMGATE_B_APP_DIR:-} ]]; then
   BPORT=$(free_port)
-  printf 'storage:\n  influxdb:\n    url: %s\n    database: gate_b\n%s\n' "$IURL" "$PROMGATE_B_EXTRA_YML" >"$DIR/promgate-b.yml"
-  scripts/promgate --config.file="$DIR/promgate-b.yml" \
+  printf 'storage:\n  influxdb:\n    url: %s\n    database: gate_b\n%s\n' "$IURL" "${PROMGATE_B_EXTRA_YML:-${PROMGATE_EXTRA_YML:-}}" >"$DIR/promgate-b.yml"
+  PROMGATE_APP_DIR=${PROMGATE_B_APP_DIR:-$PWD/target/quarkus-app} scripts/promgate --config.file="$DIR/promgate-b.yml" \
     --web.listen-address="127.0.0.1:${BPORT}" >"$DIR/promgate-b.log" 2>&1 &
   BPID=$!
   pids+=($BPID)

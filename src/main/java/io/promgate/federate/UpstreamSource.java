@@ -3,6 +3,7 @@ package io.promgate.federate;
 import io.netty.buffer.ByteBuf;
 import io.promgate.config.FederationConfig;
 import io.promgate.metrics.Metrics;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -11,6 +12,7 @@ import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
+import io.vertx.core.impl.VertxInternal;
 import java.net.ConnectException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -20,6 +22,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.jboss.logging.Logger;
 
 /**
@@ -52,24 +55,32 @@ import org.jboss.logging.Logger;
  * are served. Only when every upstream failed before any family was produced does the request
  * fail ({@link UpstreamsUnavailableException}, 503).
  *
- * <p>Everything here runs on the event loop of the incoming request: Vert.x calls the client's
- * handlers on the context that made the request, so the merge needs no locks.
+ * <p><b>Threads.</b> Each upstream's request, its parsing and its flow control run on an event
+ * loop of their own (a fresh event-loop context per upstream, round-robin over the loops), so on
+ * a machine with several cores the upstreams are parsed in parallel with each other and with the
+ * merge and the writing of the answer, which run on the event loop of the incoming request. The
+ * two sides share nothing mutable: a stream hands each complete family, and finally its end or
+ * failure, to the merge's context as a task ({@link Context#runOnContext}, in order), and the
+ * merge asks a stream to resume or to stop the same way. The merge keeps its own view of each
+ * stream (its queue of ready families, whether it ended and why), so it needs no locks.
  */
 final class UpstreamSource implements FamilySource {
   private static final Logger LOG = Logger.getLogger(UpstreamSource.class);
   private static final int MAX_ERROR_BODY = 512;
 
   private final Vertx vertx;
+  private final Context mergeContext;
   private final Selectors selectors;
   private final FederationConfig config;
   private final Metrics.Federate metrics;
   private final List<Stream> streams = new ArrayList<>();
   private Promise<Family> waiting;
   private boolean produced;
-  private boolean cancelled;
+  private volatile boolean cancelled;
 
   private UpstreamSource(Vertx vertx, Selectors selectors, FederationConfig config, Metrics.Federate metrics) {
     this.vertx = vertx;
+    this.mergeContext = vertx.getOrCreateContext();
     this.selectors = selectors;
     this.config = config;
     this.metrics = metrics;
@@ -142,7 +153,7 @@ final class UpstreamSource implements FamilySource {
 
   private boolean allFinished() {
     for (Stream s : streams) {
-      if (!s.ready.isEmpty() || !s.finished) {
+      if (!s.ready.isEmpty() || !s.ended) {
         return false;
       }
     }
@@ -155,7 +166,7 @@ final class UpstreamSource implements FamilySource {
       String min = null;
       for (Stream s : streams) {
         if (s.ready.isEmpty()) {
-          if (!s.finished) {
+          if (!s.ended) {
             return null; // its next family could still sort first
           }
           continue;
@@ -175,7 +186,7 @@ final class UpstreamSource implements FamilySource {
       for (Stream s : streams) {
         if (!s.ready.isEmpty() && s.ready.peekFirst().name.equals(min)) {
           group.add(s.ready.pollFirst());
-          s.resumeIfDrained();
+          s.taken();
         }
       }
       Family merged = merge(group);
@@ -188,7 +199,7 @@ final class UpstreamSource implements FamilySource {
 
   private boolean allFailed() {
     for (Stream s : streams) {
-      if (s.failure == null) {
+      if (s.endFailure == null) {
         return false;
       }
     }
@@ -198,7 +209,7 @@ final class UpstreamSource implements FamilySource {
   private String failures() {
     StringBuilder sb = new StringBuilder("no upstream answered:");
     for (Stream s : streams) {
-      sb.append(' ').append(s.client.upstream().name()).append(": ").append(s.failure).append(';');
+      sb.append(' ').append(s.client.upstream().name()).append(": ").append(s.endFailure).append(';');
     }
     sb.setLength(sb.length() - 1);
     return sb.toString();
@@ -236,34 +247,78 @@ final class UpstreamSource implements FamilySource {
   public void cancel() {
     cancelled = true;
     for (Stream s : streams) {
-      s.fail("reset", "request cancelled: the scraper went away", false);
+      s.context.runOnContext(v -> s.fail("reset", "request cancelled: the scraper went away", false));
     }
     waiting = null;
   }
 
-  /** One upstream request: its parser, its queue of complete families, its flow control. */
+  /**
+   * One upstream request: its parser and its flow control, on its own event-loop context; and the
+   * merge's view of it ({@link #ready}, {@link #ended}, {@link #endFailure}), on the merge's.
+   */
   private final class Stream {
     final UpstreamClients.Client client;
     final Metrics.Federate.Upstream upstreamMetrics;
+    final Context context;
+    // ---- the merge's view, only touched on mergeContext ----
     final ArrayDeque<Family> ready = new ArrayDeque<>(2);
+    boolean ended;
+    String endFailure;
+    // ---- the stream's own state, only touched on context ----
+    /** Families handed to the merge and not taken yet: the stream is paused while there are any. */
+    final AtomicInteger outstanding = new AtomicInteger();
     final ExpositionParser parser;
     final long startNanos = System.nanoTime();
     HttpClientRequest request;
     HttpClientResponse response;
     boolean paused;
     boolean finished;
-    String failure;
     long timer = -1;
     byte[] scratch = new byte[16 * 1024];
 
     Stream(UpstreamClients.Client client, Metrics.Federate.Upstream upstreamMetrics) {
       this.client = client;
       this.upstreamMetrics = upstreamMetrics;
+      this.context = ((VertxInternal) vertx).createEventLoopContext();
       this.parser = new ExpositionParser(selectors, config.dedupLabels(), config.sampleLimit(),
-          System.currentTimeMillis(), ready::addLast);
+          System.currentTimeMillis(), this::handOver);
+    }
+
+    /** On the stream's context: a complete family goes to the merge. */
+    private void handOver(Family f) {
+      outstanding.incrementAndGet();
+      mergeContext.runOnContext(v -> {
+        if (!ended) {
+          ready.addLast(f);
+          progress();
+        }
+      });
+    }
+
+    /** On the stream's context: tells the merge this stream ended (failure null: completely). */
+    private void handOverEnd(String failure) {
+      mergeContext.runOnContext(v -> {
+        ended = true;
+        endFailure = failure;
+        progress();
+      });
+    }
+
+    /** On the merge's context: a family of this stream was taken; the last one resumes it. */
+    void taken() {
+      if (outstanding.decrementAndGet() == 0) {
+        context.runOnContext(v -> resumeIfDrained());
+      }
     }
 
     void start(String query, long deadlineMs) {
+      context.runOnContext(v -> send(query, deadlineMs));
+    }
+
+    private void send(String query, long deadlineMs) {
+      if (finished) {
+        return; // cancelled before it started
+      }
       timer = vertx.setTimer(Math.max(1, deadlineMs), id -> {
         timer = -1;
         fail("timeout", "no complete answer within " + deadlineMs + "ms", true);
@@ -352,12 +407,9 @@ final class UpstreamSource implements FamilySource {
             "invalid answer: " + e.getMessage(), true);
         return;
       }
-      if (!ready.isEmpty()) {
-        if (!paused) {
-          paused = true;
-          response.pause();
-        }
-        progress();
+      if (outstanding.get() > 0 && !paused) {
+        paused = true;
+        response.pause();
       }
     }
 
@@ -382,11 +434,11 @@ final class UpstreamSource implements FamilySource {
       if (parser.unsortedFamilies() > 0) {
         upstreamMetrics.unsortedFamilies.increment(parser.unsortedFamilies());
       }
-      progress();
+      handOverEnd(null);
     }
 
-    void resumeIfDrained() {
-      if (paused && ready.isEmpty() && !finished) {
+    private void resumeIfDrained() {
+      if (paused && outstanding.get() == 0 && !finished) {
         paused = false;
         response.resume();
       }
@@ -419,7 +471,6 @@ final class UpstreamSource implements FamilySource {
         return;
       }
       finished = true;
-      failure = message;
       cancelTimer();
       if (!cancelled) {
         upstreamMetrics.up.set(0);
@@ -438,7 +489,7 @@ final class UpstreamSource implements FamilySource {
       if (response != null) {
         response.handler(null);
       }
-      progress();
+      handOverEnd(message);
     }
 
     private void cancelTimer() {

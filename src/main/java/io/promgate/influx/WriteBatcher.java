@@ -19,6 +19,14 @@ import java.util.concurrent.TimeUnit;
  * when the InfluxDB write that carried its lines was acknowledged, or fails with it — so a 204
  * to Prometheus always means "stored".
  *
+ * <p><b>Fair share.</b> A batch takes at most its share of the requests in the batcher: {@code
+ * ceil((queued + in flight) / maxConcurrentWrites)} requests. Without that cap, the first write
+ * slot to free up after a slow InfluxDB write took the whole backlog (up to {@code
+ * maxBatchBytes}, a dozen requests at 16 senders) into one write several times longer than the
+ * others, and every request in it waited for all of it: the tail latency of group commit. With
+ * the cap the backlog is spread over the slots as they free up and each write stays about the
+ * size of the others; a request arriving while a slot is free is still sent at once, alone.
+ *
  * <p>When InfluxDB rejects a coalesced batch as bad data (4xx), the requests in it are written
  * again one by one so that only the request that carried the bad line is refused; InfluxDB writes
  * are idempotent (same series, field and timestamp overwrite), so the repeat is harmless.
@@ -33,6 +41,8 @@ public final class WriteBatcher {
   private final int maxConcurrent;
   private final ArrayDeque<Pending> queue = new ArrayDeque<>();
   private int inFlight;
+  /** Requests (parts) carried by the writes in flight. */
+  private int inFlightRequests;
   private final Future<?> ready;
 
   private record Pending(byte[] data, int offset, int length, Promise<Void> promise) {}
@@ -119,24 +129,26 @@ public final class WriteBatcher {
 
   private Future<Void> enqueue(byte[] data, int offset, int length) {
     Promise<Void> promise = Promise.promise();
-    List<Pending> batch = null;
+    List<List<Pending>> batches;
     synchronized (this) {
       queue.add(new Pending(data, offset, length, promise));
-      if (inFlight < maxConcurrent) {
-        batch = takeBatch();
-      }
+      batches = takeBatches();
     }
-    if (batch != null) {
-      send(batch);
+    for (List<Pending> b : batches) {
+      send(b);
     }
     return promise.future();
   }
 
-  /** Caller holds the lock. Takes queued requests up to maxBatchBytes (at least one). */
+  /**
+   * Caller holds the lock. Takes queued requests up to maxBatchBytes and up to the batch's fair
+   * share of the requests in the batcher (at least one).
+   */
   private List<Pending> takeBatch() {
-    List<Pending> batch = new ArrayList<>(Math.min(queue.size(), 64));
+    int share = share(queue.size(), inFlightRequests, maxConcurrent);
+    List<Pending> batch = new ArrayList<>(Math.min(share, 64));
     long bytes = 0;
-    while (!queue.isEmpty()) {
+    while (!queue.isEmpty() && batch.size() < share) {
       Pending next = queue.peek();
       if (!batch.isEmpty() && bytes + next.length > maxBatchBytes) {
         break;
@@ -145,7 +157,22 @@ public final class WriteBatcher {
       bytes += next.length;
     }
     inFlight++;
+    inFlightRequests += batch.size();
     return batch;
+  }
+
+  /** Most requests one batch may take: its share of those queued and in flight, at least one. */
+  static int share(int queued, int inFlightRequests, int maxConcurrent) {
+    return Math.max(1, (queued + inFlightRequests + maxConcurrent - 1) / maxConcurrent);
+  }
+
+  /** Caller holds the lock. Batches for every free write slot while requests are queued. */
+  private List<List<Pending>> takeBatches() {
+    List<List<Pending>> batches = new ArrayList<>(2);
+    while (inFlight < maxConcurrent && !queue.isEmpty()) {
+      batches.add(takeBatch());
+    }
+    return batches;
   }
 
   private void send(List<Pending> batch) {
@@ -171,13 +198,14 @@ public final class WriteBatcher {
           }
         }
       }
-      List<Pending> next;
+      List<List<Pending>> next;
       synchronized (this) {
         inFlight--;
-        next = queue.isEmpty() ? null : takeBatch();
+        inFlightRequests -= batch.size();
+        next = takeBatches();
       }
-      if (next != null) {
-        send(next);
+      for (List<Pending> b : next) {
+        send(b);
       }
     });
   }

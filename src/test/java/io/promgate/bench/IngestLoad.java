@@ -192,6 +192,11 @@ public final class IngestLoad {
       "sender", String.valueOf(sender),
       "zone", "eu-1" + (char) ('a' + i % 3),
     };
+    return encodeLabels(l);
+  }
+
+  /** {@code Label} fields for alternating names and values (given sorted by name). */
+  static byte[] encodeLabels(String... l) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     for (int k = 0; k < l.length; k += 2) {
       byte[] name = l[k].getBytes(StandardCharsets.UTF_8);
@@ -242,7 +247,7 @@ public final class IngestLoad {
     return n;
   }
 
-  private static void writeVarint(ByteArrayOutputStream out, long x) {
+  static void writeVarint(ByteArrayOutputStream out, long x) {
     while ((x & ~0x7fL) != 0) {
       out.write((int) ((x & 0x7f) | 0x80));
       x >>>= 7;
