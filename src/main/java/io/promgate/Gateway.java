@@ -1,25 +1,31 @@
 package io.promgate;
 
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.promgate.config.ConfigException;
+import io.promgate.config.ConfigReloaded;
 import io.promgate.config.PromgateConfig;
+import io.promgate.ha.HaTracker;
 import io.promgate.influx.InfluxClient;
 import io.promgate.influx.WriteBatcher;
-import io.promgate.tenant.Storage;
+import io.promgate.limits.MemoryBudget;
+import io.promgate.limits.QueryReaper;
 import io.promgate.metrics.Metrics;
 import io.promgate.shard.Sharding;
+import io.promgate.tenant.Storage;
 import io.quarkus.runtime.ShutdownEvent;
-import io.vertx.core.Vertx;
-import io.promgate.config.ConfigReloaded;
 import io.quarkus.tls.CertificateUpdatedEvent;
 import io.quarkus.tls.TlsConfigurationRegistry;
+import io.vertx.core.Vertx;
 import jakarta.enterprise.event.Event;
 import jakarta.enterprise.event.Observes;
-import java.util.concurrent.atomic.AtomicLong;
 import jakarta.inject.Singleton;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
@@ -40,20 +46,20 @@ public class Gateway {
    */
   private record Live(PromgateConfig config, Storage storage) {}
 
-  private final java.util.concurrent.atomic.AtomicReference<Live> live =
-      new java.util.concurrent.atomic.AtomicReference<>();
+  private final AtomicReference<Live> live =
+      new AtomicReference<>();
   private final Metrics metrics;
   private final MeterRegistry registry;
   private final boolean lifecycleEnabled;
-  private final io.micrometer.core.instrument.Counter tenantLimitHits;
+  private final Counter tenantLimitHits;
   private volatile Sharding sharding;
-  private final io.promgate.ha.HaTracker haTracker;
+  private final HaTracker haTracker;
   private final Optional<String> configFile;
   private final Event<ConfigReloaded> reloaded;
   private final TlsConfigurationRegistry tlsRegistry;
   private final Event<CertificateUpdatedEvent> certificateUpdated;
   private final AtomicLong lastReloadSuccessful = new AtomicLong(1);
-  private final io.promgate.limits.MemoryBudget memoryBudget;
+  private final MemoryBudget memoryBudget;
   private final AtomicLong lastReloadSuccessSeconds = new AtomicLong(System.currentTimeMillis() / 1000);
 
   public Gateway(
@@ -80,17 +86,17 @@ public class Gateway {
     }
     LOG.infof("loaded %s: %s", initial.source(), initial.influxdb());
     this.metrics = new Metrics(registry);
-    this.tenantLimitHits = io.micrometer.core.instrument.Counter.builder("promgate.tenancy.limit_hits")
+    this.tenantLimitHits = Counter.builder("promgate.tenancy.limit_hits")
         .description("New tenants refused (503) at tenancy.max_tenants.").register(registry);
     this.live.set(new Live(initial, new Storage(vertx, initial.influxdb(), metrics.influx, tenantLimitHits)));
     Metrics.gauge(registry, "promgate.tenants", "Tenants with a write batcher on the current storage.",
         () -> live.get().storage().tenants());
     // Always running (idle while remote_write.ha_tracker is off), so a reload can turn it on.
-    this.haTracker = io.promgate.ha.HaTracker.start(vertx, () -> config().remoteWrite().haTracker(),
+    this.haTracker = HaTracker.start(vertx, () -> config().remoteWrite().haTracker(),
         db -> batcher(db).client(), metrics.ha);
-    this.memoryBudget = new io.promgate.limits.MemoryBudget(() -> config().remoteWrite().memoryBudget(), registry);
+    this.memoryBudget = new MemoryBudget(() -> config().remoteWrite().memoryBudget(), registry);
     // storage.influxdb.timeout enforced inside InfluxDB too: queries promgate gave up on are killed
-    io.promgate.limits.QueryReaper.start(vertx, () -> batcher().client(), db -> db.equals(config().influxdb().database())
+    QueryReaper.start(vertx, () -> batcher().client(), db -> db.equals(config().influxdb().database())
         || (config().tenancy().enabled() && db.startsWith(config().tenancy().databasePrefix())), registry);
     if (initial.sharding().enabled()) {
       // Sources refresh in the background from here on; /sd/shards answers once assigned.
@@ -110,13 +116,13 @@ public class Gateway {
    *
    * @return the errors, empty on success
    */
-  public synchronized java.util.List<String> reload() {
+  public synchronized List<String> reload() {
     PromgateConfig next;
     try {
       next = loadConfig(configFile);
     } catch (ConfigException e) {
       lastReloadSuccessful.set(0);
-      lastReload = new ReloadStatus(System.currentTimeMillis(), java.util.List.copyOf(e.errors()));
+      lastReload = new ReloadStatus(System.currentTimeMillis(), List.copyOf(e.errors()));
       LOG.errorf("reload failed, keeping the running configuration: %s", e.getMessage());
       return e.errors();
     }
@@ -141,10 +147,10 @@ public class Gateway {
     }
     lastReloadSuccessful.set(1);
     lastReloadSuccessSeconds.set(System.currentTimeMillis() / 1000);
-    lastReload = new ReloadStatus(System.currentTimeMillis(), java.util.List.of());
+    lastReload = new ReloadStatus(System.currentTimeMillis(), List.of());
     LOG.infof("reloaded %s", next.source());
     reloaded.fire(new ConfigReloaded(previous, next));
-    return java.util.List.of();
+    return List.of();
   }
 
   /** SIGHUP rereads the config, as it does for Prometheus. */
@@ -170,9 +176,9 @@ public class Gateway {
   }
 
   /** The last load or reload attempt: when, and its errors (empty: it succeeded). For the web UI. */
-  public record ReloadStatus(long millis, java.util.List<String> errors) {}
+  public record ReloadStatus(long millis, List<String> errors) {}
 
-  private volatile ReloadStatus lastReload = new ReloadStatus(System.currentTimeMillis(), java.util.List.of());
+  private volatile ReloadStatus lastReload = new ReloadStatus(System.currentTimeMillis(), List.of());
 
   public ReloadStatus lastReload() {
     return lastReload;
@@ -210,12 +216,12 @@ public class Gateway {
   }
 
   /** The HA tracker of remote_write.ha_tracker (idle while disabled). */
-  public io.promgate.ha.HaTracker haTracker() {
+  public HaTracker haTracker() {
     return haTracker;
   }
 
   /** The heap requests may reserve at once (remote_write.memory_budget). */
-  public io.promgate.limits.MemoryBudget memoryBudget() {
+  public MemoryBudget memoryBudget() {
     return memoryBudget;
   }
 

@@ -1,8 +1,16 @@
 package io.promgate;
 
 import io.promgate.config.ConfigException;
+import io.promgate.config.PromgateConfig;
+import io.promgate.config.WebConfig;
+import io.promgate.config.YamlTree;
+import io.promgate.web.ClientCertificates;
+import io.promgate.web.RequestTarget;
 import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.annotations.QuarkusMain;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
 import java.util.Optional;
 
 /**
@@ -36,7 +44,7 @@ public final class Main {
 
   public static void main(String... args) {
     if (args.length >= 2 && args[0].equals("check") && args[1].equals("config")) {
-      System.exit(checkConfig(java.util.Arrays.copyOfRange(args, 2, args.length)));
+      System.exit(checkConfig(Arrays.copyOfRange(args, 2, args.length)));
     }
     String configFile = null;
     boolean check = false;
@@ -62,7 +70,7 @@ public final class Main {
         System.setProperty("promgate.web.enable-h2c", "true");
       } else if (a.startsWith("--web.shutdown-timeout=")) {
         String d = a.substring("--web.shutdown-timeout=".length());
-        java.time.Duration timeout = io.promgate.config.YamlTree.parseDuration(d);
+        Duration timeout = YamlTree.parseDuration(d);
         if (timeout == null) {
           fail("--web.shutdown-timeout must be a duration like 25s, got \"" + d + "\"");
         }
@@ -93,7 +101,7 @@ public final class Main {
       System.exit(1);
     }
     // Raw selectors in URLs, as Prometheus accepts them: web.RequestTarget checks what Go checks.
-    System.setProperty(io.promgate.web.RequestTarget.DISABLE_QUARKUS_URI_VALIDATION, "true");
+    System.setProperty(RequestTarget.DISABLE_QUARKUS_URI_VALIDATION, "true");
     Quarkus.run(args);
   }
 
@@ -105,7 +113,7 @@ public final class Main {
    * registry before start so that a reload can re-read the same files (certificate rotation);
    * changing the file paths needs a restart.
    */
-  private static void serveTls(io.promgate.config.WebConfig web) {
+  private static void serveTls(WebConfig web) {
     if (!web.tls()) {
       return;
     }
@@ -114,7 +122,7 @@ public final class Main {
     System.setProperty(p + "key-store.pem.0.key", web.keyFile());
     if (!web.clientCaFile().isEmpty()) {
       System.setProperty(p + "trust-store.pem.certs", web.clientCaFile());
-      System.setProperty(io.promgate.web.ClientCertificates.REQUIRED_PROPERTY, "true");
+      System.setProperty(ClientCertificates.REQUIRED_PROPERTY, "true");
     }
     System.setProperty("quarkus.http.tls-configuration-name", TLS_NAME);
     System.setProperty("quarkus.http.ssl-port", System.getProperty("quarkus.http.port", "9201"));
@@ -130,7 +138,7 @@ public final class Main {
     int rc = 0;
     for (String f : files) {
       try {
-        io.promgate.config.PromgateConfig.load(java.nio.file.Path.of(f));
+        PromgateConfig.load(Path.of(f));
         System.out.println("SUCCESS: " + f + " is valid promgate config file syntax");
       } catch (ConfigException e) {
         System.out.println("FAILED: " + e.getMessage());

@@ -4,6 +4,10 @@ import io.promgate.config.PromgateConfig;
 import io.promgate.config.RemoteWriteConfig;
 import io.promgate.influx.LineBuffer;
 import io.promgate.prompb.Remote;
+import io.promgate.prompb.v2.WriteV2;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -18,6 +22,7 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.Blackhole;
+import org.xerial.snappy.Snappy;
 
 /**
  * Remote-write request → InfluxDB line protocol, the ingest hot path, against the naive way to do
@@ -68,18 +73,18 @@ public class DecodeBenchmark {
   }
 
   /** The same request as remote write 2.0: labels interned into one symbol table. */
-  static io.promgate.prompb.v2.WriteV2.Request toV2(Remote.WriteRequest v1) {
-    java.util.Map<String, Integer> symbols = new java.util.LinkedHashMap<>();
+  static WriteV2.Request toV2(Remote.WriteRequest v1) {
+    Map<String, Integer> symbols = new LinkedHashMap<>();
     symbols.put("", 0);
-    var req = io.promgate.prompb.v2.WriteV2.Request.newBuilder();
+    var req = WriteV2.Request.newBuilder();
     for (Remote.TimeSeries ts : v1.getTimeseriesList()) {
-      var s = io.promgate.prompb.v2.WriteV2.TimeSeries.newBuilder();
+      var s = WriteV2.TimeSeries.newBuilder();
       for (Remote.Label l : ts.getLabelsList()) {
         s.addLabelsRefs(symbols.computeIfAbsent(l.getName(), k -> symbols.size()));
         s.addLabelsRefs(symbols.computeIfAbsent(l.getValue(), k -> symbols.size()));
       }
       for (Remote.Sample x : ts.getSamplesList()) {
-        s.addSamples(io.promgate.prompb.v2.WriteV2.Sample.newBuilder().setValue(x.getValue()).setTimestamp(x.getTimestamp()));
+        s.addSamples(WriteV2.Sample.newBuilder().setValue(x.getValue()).setTimestamp(x.getTimestamp()));
       }
       req.addTimeseries(s);
     }
@@ -146,7 +151,7 @@ public class DecodeBenchmark {
   /** The same work the naive way. */
   @Benchmark
   public int naive(Blackhole bh) throws Exception {
-    byte[] pb = org.xerial.snappy.Snappy.uncompress(compressed);
+    byte[] pb = Snappy.uncompress(compressed);
     Remote.WriteRequest req = Remote.WriteRequest.parseFrom(pb);
     StringBuilder sb = new StringBuilder();
     for (Remote.TimeSeries ts : req.getTimeseriesList()) {
@@ -165,7 +170,7 @@ public class DecodeBenchmark {
         sb.append(" value=").append(String.valueOf(s.getValue())).append(' ').append(s.getTimestamp()).append('\n');
       }
     }
-    byte[] bytes = sb.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    byte[] bytes = sb.toString().getBytes(StandardCharsets.UTF_8);
     bh.consume(bytes);
     return bytes.length;
   }

@@ -1,6 +1,9 @@
 package io.promgate.config;
 
 import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 
 /**
@@ -55,8 +58,8 @@ public record InfluxDbConfig(
       try {
         url = new URI(url.getScheme(), null, url.getHost(), url.getPort(), url.getRawPath() == null ? null
             : url.getPath(), null, null);
-      } catch (java.net.URISyntaxException e) {
-        t.error("url", "not a URL: \"" + io.promgate.config.Redaction.url(rawUrl) + "\"");
+      } catch (URISyntaxException e) {
+        t.error("url", "not a URL: \"" + Redaction.url(rawUrl) + "\"");
       }
     }
     String token = t.secret("token");
@@ -84,7 +87,7 @@ public record InfluxDbConfig(
   }
 
   private static String decode(String s) {
-    return java.net.URLDecoder.decode(s.replace("+", "%2B"), java.nio.charset.StandardCharsets.UTF_8);
+    return URLDecoder.decode(s.replace("+", "%2B"), StandardCharsets.UTF_8);
   }
 
   /** This configuration writing to another database (per-tenant databases). */

@@ -6,10 +6,16 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
+import org.yaml.snakeyaml.DumperOptions;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
 import org.yaml.snakeyaml.error.YAMLException;
+import org.yaml.snakeyaml.nodes.Tag;
+import org.yaml.snakeyaml.representer.Representer;
+import org.yaml.snakeyaml.resolver.Resolver;
 
 /**
  * One immutable snapshot of promgate.yml. Handlers read the current snapshot once per request
@@ -35,17 +41,17 @@ public record PromgateConfig(
    * canonical decimal integers (whose text round-trips exactly) and null are resolved; every
    * other plain scalar stays the string as written.
    */
-  static final class TextKeepingResolver extends org.yaml.snakeyaml.resolver.Resolver {
+  static final class TextKeepingResolver extends Resolver {
     @Override
     protected void addImplicitResolvers() {
-      addImplicitResolver(org.yaml.snakeyaml.nodes.Tag.BOOL,
-          java.util.regex.Pattern.compile("^(?:true|True|TRUE|false|False|FALSE)$"), "tTfF");
-      addImplicitResolver(org.yaml.snakeyaml.nodes.Tag.INT,
-          java.util.regex.Pattern.compile("^(?:0|-?[1-9][0-9]*)$"), "-0123456789");
-      addImplicitResolver(org.yaml.snakeyaml.nodes.Tag.NULL,
-          java.util.regex.Pattern.compile("^(?:~|null|Null|NULL| )$"), "~nN\0");
-      addImplicitResolver(org.yaml.snakeyaml.nodes.Tag.NULL, java.util.regex.Pattern.compile("^$"), null);
-      addImplicitResolver(org.yaml.snakeyaml.nodes.Tag.MERGE, java.util.regex.Pattern.compile("^(?:<<)$"), "<");
+      addImplicitResolver(Tag.BOOL,
+          Pattern.compile("^(?:true|True|TRUE|false|False|FALSE)$"), "tTfF");
+      addImplicitResolver(Tag.INT,
+          Pattern.compile("^(?:0|-?[1-9][0-9]*)$"), "-0123456789");
+      addImplicitResolver(Tag.NULL,
+          Pattern.compile("^(?:~|null|Null|NULL| )$"), "~nN\0");
+      addImplicitResolver(Tag.NULL, Pattern.compile("^$"), null);
+      addImplicitResolver(Tag.MERGE, Pattern.compile("^(?:<<)$"), "<");
     }
   }
 
@@ -73,7 +79,7 @@ public record PromgateConfig(
    * problem and its position are reported.
    */
   static String yamlError(YAMLException e) {
-    if (e instanceof org.yaml.snakeyaml.error.MarkedYAMLException m) {
+    if (e instanceof MarkedYAMLException m) {
       var mark = m.getProblemMark() != null ? m.getProblemMark() : m.getContextMark();
       String where = mark == null ? "" : "line " + (mark.getLine() + 1) + ", column " + (mark.getColumn() + 1) + ": ";
       String what = m.getProblem() != null ? m.getProblem() : m.getContext();
@@ -93,8 +99,8 @@ public record PromgateConfig(
       LoaderOptions options = new LoaderOptions();
       options.setAllowDuplicateKeys(false);
       options.setMaxAliasesForCollections(50);
-      doc = new Yaml(new SafeConstructor(options), new org.yaml.snakeyaml.representer.Representer(
-          new org.yaml.snakeyaml.DumperOptions()), new org.yaml.snakeyaml.DumperOptions(), options, new TextKeepingResolver())
+      doc = new Yaml(new SafeConstructor(options), new Representer(
+          new DumperOptions()), new DumperOptions(), options, new TextKeepingResolver())
           .load(yamlText);
     } catch (YAMLException e) {
       throw new ConfigException(source, List.of(yamlError(e)));

@@ -8,6 +8,8 @@ import java.time.Duration;
 import java.util.Collection;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -48,7 +50,7 @@ public final class Redaction {
       String userinfo = m.group(2);
       int colon = userinfo.indexOf(':');
       String shown = colon < 0 ? REDACTED : userinfo.substring(0, colon) + ":" + REDACTED;
-      return java.util.regex.Matcher.quoteReplacement(m.group(1) + shown + "@");
+      return Matcher.quoteReplacement(m.group(1) + shown + "@");
     });
   }
 
@@ -111,7 +113,7 @@ public final class Redaction {
         return;
       }
       out.append('\n');
-      for (Object user : new java.util.TreeMap<>(users).keySet()) {
+      for (Object user : new TreeMap<>(users).keySet()) {
         indent(out, indent + 2).append(quote(text(String.valueOf(user)))).append(": ").append(quote(REDACTED)).append('\n');
       }
       return;
@@ -149,7 +151,7 @@ public final class Redaction {
         return;
       }
       out.append('\n');
-      for (Map.Entry<?, ?> e : new java.util.TreeMap<Object, Object>(m).entrySet()) {
+      for (Map.Entry<?, ?> e : new TreeMap<Object, Object>(m).entrySet()) {
         indent(out, indent + 2).append(quote(text(String.valueOf(e.getKey())))).append(':');
         block(out, indent + 2, e.getValue(), secret || SECRET_NAME.matcher(String.valueOf(e.getKey())).matches());
       }

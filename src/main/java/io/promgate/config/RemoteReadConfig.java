@@ -1,5 +1,8 @@
 package io.promgate.config;
 
+import java.time.Duration;
+import java.util.List;
+
 /**
  * {@code remote_read}: the bounds of {@code /api/v1/read}. Limits are checked against the exact
  * series and sample counts InfluxDB reports before the first response byte is sent, so an
@@ -34,10 +37,10 @@ public record RemoteReadConfig(
     int maxQueriesPerRequest,
     int maxMatchersPerQuery,
     long maxSamplesPerRequest,
-    java.time.Duration writeTimeout) {
+    Duration writeTimeout) {
 
   /** The answer encodings InfluxDB's {@code /query} offers that promgate reads. */
-  public static final java.util.List<String> FORMATS = java.util.List.of("msgpack", "json");
+  public static final List<String> FORMATS = List.of("msgpack", "json");
 
   /** True when reads go to InfluxDB's storage service rather than to InfluxQL. */
   public boolean useStorageService() {
@@ -83,7 +86,7 @@ public record RemoteReadConfig(
     int maxQueries = (int) t.integer("max_queries_per_request", 100, 1, 1 << 20);
     int maxMatchers = (int) t.integer("max_matchers_per_query", 100, 1, 1 << 20);
     long maxSamplesPerRequest = t.integer("max_samples_per_request", 50_000_000, 1, Long.MAX_VALUE);
-    java.time.Duration writeTimeout = t.duration("write_timeout", java.time.Duration.ofMinutes(2));
+    Duration writeTimeout = t.duration("write_timeout", Duration.ofMinutes(2));
     t.rejectUnknownKeys();
     return new RemoteReadConfig(maxRequestBytes, maxSamples, maxSeries, maxConcurrent, maxQueued, maxBytesInFrame,
         chunkSize, sortBuffer, format, host, port, maxQueries, maxMatchers, maxSamplesPerRequest, writeTimeout);

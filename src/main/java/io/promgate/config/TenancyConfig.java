@@ -1,6 +1,9 @@
 package io.promgate.config;
 
+import java.util.Collections;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
@@ -17,7 +20,7 @@ import java.util.regex.Pattern;
  * </pre>
  */
 public record TenancyConfig(boolean enabled, String header, String databasePrefix, boolean requireHeader, int maxTenants,
-    java.util.Set<String> allowed) {
+    Set<String> allowed) {
   /** Tenant ids become database names: keep them to a safe, unambiguous alphabet. */
   public static final Pattern TENANT = Pattern.compile("[A-Za-z0-9_-]{1,64}");
 
@@ -36,8 +39,8 @@ public record TenancyConfig(boolean enabled, String header, String databasePrefi
     return c;
   }
 
-  private static java.util.Set<String> allowed(YamlTree t) {
-    java.util.Set<String> out = new java.util.LinkedHashSet<>();
+  private static Set<String> allowed(YamlTree t) {
+    Set<String> out = new LinkedHashSet<>();
     List<?> list = t.list("allowed");
     for (int i = 0; i < list.size(); i++) {
       Object o = list.get(i);
@@ -48,7 +51,7 @@ public record TenancyConfig(boolean enabled, String header, String databasePrefi
         t.error("allowed[" + i + "]", "duplicate tenant " + s);
       }
     }
-    return java.util.Collections.unmodifiableSet(out);
+    return Collections.unmodifiableSet(out);
   }
 
   /**

@@ -1,7 +1,11 @@
 package io.promgate.config;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,7 +30,7 @@ public final class YamlTree {
   private final String path;
   private final Map<String, Object> map;
   private final List<String> errors;
-  private final Set<String> read = new java.util.HashSet<>();
+  private final Set<String> read = new HashSet<>();
 
   private YamlTree(String path, Map<String, Object> map, List<String> errors) {
     this.path = path;
@@ -243,8 +247,8 @@ public final class YamlTree {
       return inline;
     }
     try {
-      return java.nio.file.Files.readString(java.nio.file.Path.of(file)).trim();
-    } catch (java.io.IOException e) {
+      return Files.readString(Path.of(file)).trim();
+    } catch (IOException e) {
       error(key + "_file", "cannot read \"" + file + "\": " + e.getMessage());
       return "";
     }

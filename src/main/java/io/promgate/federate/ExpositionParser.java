@@ -5,6 +5,7 @@ import io.promgate.model.Matcher;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.function.Consumer;
 
 /**
@@ -416,7 +417,7 @@ final class ExpositionParser {
       i++;
     }
     if (i < e && ((b[i] | 0x20) == 'i' || (b[i] | 0x20) == 'n')) {
-      String word = new String(b, i, e - i, StandardCharsets.ISO_8859_1).toLowerCase(java.util.Locale.ROOT);
+      String word = new String(b, i, e - i, StandardCharsets.ISO_8859_1).toLowerCase(Locale.ROOT);
       switch (word) {
         case "inf", "infinity":
           return neg ? Double.NEGATIVE_INFINITY : Double.POSITIVE_INFINITY;

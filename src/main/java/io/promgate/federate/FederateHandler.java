@@ -1,12 +1,14 @@
 package io.promgate.federate;
 
+import io.netty.buffer.Unpooled;
 import io.promgate.config.FederationConfig;
 import io.promgate.config.PromgateConfig;
+import io.promgate.config.Redaction;
 import io.promgate.influx.InfluxClient;
 import io.promgate.influx.StorageException;
 import io.promgate.metrics.Metrics;
 import io.promgate.web.PlainText;
-import io.netty.buffer.Unpooled;
+import io.promgate.web.Query;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
@@ -16,6 +18,8 @@ import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import org.jboss.logging.Logger;
@@ -47,7 +51,7 @@ public final class FederateHandler implements Handler<RoutingContext> {
   private final Supplier<InfluxClient> storage;
   private final Metrics.Federate metrics;
   private final AtomicReference<UpstreamClients> clients = new AtomicReference<>();
-  private final java.util.concurrent.atomic.AtomicInteger storageRunning = new java.util.concurrent.atomic.AtomicInteger();
+  private final AtomicInteger storageRunning = new AtomicInteger();
 
   public FederateHandler(Vertx vertx, Supplier<PromgateConfig> config, Supplier<InfluxClient> storage,
       Metrics.Federate metrics) {
@@ -67,7 +71,7 @@ public final class FederateHandler implements Handler<RoutingContext> {
     PromgateConfig cfg = config.get();
     FederationConfig fed = cfg.federation();
     // Decoded as Prometheus's Go server decodes it; a malformed query is refused as Prometheus does.
-    io.promgate.web.Query query = io.promgate.web.Query.of(rc);
+    Query query = Query.of(rc);
     if (query.error() != null) {
       reply(rc, start, 400, "error parsing form values: " + query.error());
       return;
@@ -98,7 +102,7 @@ public final class FederateHandler implements Handler<RoutingContext> {
             + " (federation.max_concurrent_storage_requests=" + fed.maxConcurrentStorageRequests() + "), retry later");
         return;
       }
-      java.util.concurrent.atomic.AtomicBoolean released = new java.util.concurrent.atomic.AtomicBoolean();
+      AtomicBoolean released = new AtomicBoolean();
       rc.addEndHandler(v -> {
         if (released.compareAndSet(false, true)) {
           storageRunning.decrementAndGet();
@@ -287,7 +291,7 @@ public final class FederateHandler implements Handler<RoutingContext> {
         rc.request().connection().close();
         return;
       }
-      reply(rc, start, status, io.promgate.config.Redaction.url(String.valueOf(t.getMessage())));
+      reply(rc, start, status, Redaction.url(String.valueOf(t.getMessage())));
     }
 
     private void abandon() {

@@ -1,6 +1,7 @@
 package io.promgate.federate;
 
 import java.io.ByteArrayOutputStream;
+import java.util.Locale;
 import java.util.zip.CRC32;
 import java.util.zip.Deflater;
 
@@ -76,7 +77,7 @@ final class GzipEncoder implements AutoCloseable {
     }
     for (String part : acceptEncoding.split(",")) {
       String[] f = part.trim().split(";");
-      String coding = f[0].trim().toLowerCase(java.util.Locale.ROOT);
+      String coding = f[0].trim().toLowerCase(Locale.ROOT);
       if (!coding.equals("gzip") && !coding.equals("x-gzip")) {
         continue;
       }

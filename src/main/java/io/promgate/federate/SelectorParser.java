@@ -6,6 +6,7 @@ import io.promgate.model.Matcher;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -616,7 +617,7 @@ public final class SelectorParser {
   }
 
   private static Map<String, Token> keywords() {
-    Map<String, Token> m = new java.util.HashMap<>();
+    Map<String, Token> m = new HashMap<>();
     // Set operators and atan2 print as <op:...>; only the set operators may name a metric.
     for (String op : new String[] {"and", "or", "unless"}) {
       m.put(op, new Token(Kind.OPERATOR, 0, op, null, true));

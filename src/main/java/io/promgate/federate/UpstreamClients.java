@@ -1,6 +1,7 @@
 package io.promgate.federate;
 
 import io.promgate.config.FederationConfig;
+import io.promgate.config.TlsConfig;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
@@ -55,7 +56,7 @@ public final class UpstreamClients implements AutoCloseable {
         .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis()))
         .setTryUseCompression(false)
         .setSsl(ssl);
-    io.promgate.config.TlsConfig tls = u.tls();
+    TlsConfig tls = u.tls();
     if (ssl) {
       if (tls.insecureSkipVerify()) {
         options.setTrustAll(true).setVerifyHost(false);

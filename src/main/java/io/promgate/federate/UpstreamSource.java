@@ -3,6 +3,7 @@ package io.promgate.federate;
 import io.netty.buffer.ByteBuf;
 import io.promgate.config.FederationConfig;
 import io.promgate.metrics.Metrics;
+import io.promgate.model.Labels;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -13,9 +14,11 @@ import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.impl.VertxInternal;
+import io.vertx.core.net.SocketAddress;
 import java.net.ConnectException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.security.cert.CertificateException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -23,6 +26,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.SSLException;
 import org.jboss.logging.Logger;
 
 /**
@@ -224,7 +228,7 @@ final class UpstreamSource implements FamilySource {
       total += f.series.size();
     }
     // Insertion order is first appearance; a fresher copy replaces the value in place.
-    Map<io.promgate.model.Labels, Series> merged = new LinkedHashMap<>(total * 2);
+    Map<Labels, Series> merged = new LinkedHashMap<>(total * 2);
     long dropped = 0;
     for (Family f : group) {
       for (Series s : f.series) {
@@ -338,7 +342,7 @@ final class UpstreamSource implements FamilySource {
       if (client.ssl() && !serverName.isEmpty()) {
         // tls_config.server_name: connect to the URL's host, but ask for (SNI) and verify the
         // certificate of server_name; the Host header stays the URL's, as Prometheus sends it.
-        options.setServer(io.vertx.core.net.SocketAddress.inetSocketAddress(client.port(), client.host()))
+        options.setServer(SocketAddress.inetSocketAddress(client.port(), client.host()))
             .setHost(serverName)
             .putHeader("Host", client.host() + ":" + client.port());
       }
@@ -450,8 +454,8 @@ final class UpstreamSource implements FamilySource {
       while (root.getCause() != null && root.getCause() != root) {
         root = root.getCause();
       }
-      if (t instanceof javax.net.ssl.SSLException || root instanceof javax.net.ssl.SSLException
-          || root instanceof java.security.cert.CertificateException) {
+      if (t instanceof SSLException || root instanceof SSLException
+          || root instanceof CertificateException) {
         fail("tls", "TLS: " + root.getMessage(), false);
       } else if (t instanceof ConnectException || name.contains("Connect")) {
         fail("unreachable", "unreachable: " + t.getMessage(), false);

@@ -1,12 +1,15 @@
 package io.promgate.ha;
 
 import io.promgate.config.HaTrackerConfig;
+import io.promgate.influx.InfluxClient;
 import io.promgate.metrics.Metrics;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -93,8 +96,8 @@ public final class HaTracker {
    * The tracker of a running promgate: state in {@code %pg:ha} of each database (through {@code
    * client}), refreshed on Vert.x timers.
    */
-  public static HaTracker start(io.vertx.core.Vertx vertx, Supplier<HaTrackerConfig> config,
-      Function<String, io.promgate.influx.InfluxClient> client, Metrics.Ha metrics) {
+  public static HaTracker start(Vertx vertx, Supplier<HaTrackerConfig> config,
+      Function<String, InfluxClient> client, Metrics.Ha metrics) {
     HaTracker t = new HaTracker(config, db -> new InfluxHaStore(() -> client.apply(db)), System::currentTimeMillis,
         (delay, task) -> vertx.setTimer(Math.max(1, delay), id -> task.run()), metrics);
     t.scheduleRefresh();
@@ -538,11 +541,11 @@ public final class HaTracker {
       List<HaStatus.ReplicaStatus> replicas = new ArrayList<>();
       c.replicas.values().forEach(r -> replicas.add(new HaStatus.ReplicaStatus(r.name,
           e != null && e.replica.equals(r.name), r.lastSample(), r.lastReceived())));
-      replicas.sort(java.util.Comparator.comparing(HaStatus.ReplicaStatus::replica));
+      replicas.sort(Comparator.comparing(HaStatus.ReplicaStatus::replica));
       out.add(new HaStatus.ClusterStatus(db, c.name, e == null ? null : e.replica, e == null ? NEVER : e.sinceMs,
           e == null ? 0 : Math.max(0, e.term - 1), c.deduplicated.sum(), List.copyOf(replicas)));
     }));
-    out.sort(java.util.Comparator.comparing(HaStatus.ClusterStatus::database)
+    out.sort(Comparator.comparing(HaStatus.ClusterStatus::database)
         .thenComparing(HaStatus.ClusterStatus::cluster));
     return new HaStatus(cfg.enabled(), cfg.clusterLabel(), cfg.replicaLabel(), cfg.failoverTimeout().toMillis() / 1000.0,
         cfg.dropClusterLabel(), cfg.enabled() ? List.copyOf(out) : List.of());

@@ -1,6 +1,8 @@
 package io.promgate.influx;
 
+import io.vertx.core.buffer.Buffer;
 import java.util.Arrays;
+import java.util.Locale;
 
 /**
  * Reads InfluxDB's {@code /query?chunked=true} answer incrementally, as the bytes arrive, and
@@ -146,7 +148,7 @@ public final class ChunkedQueryReader {
 
   /** Picks the lexer for InfluxDB's {@code Content-Type}; call before the first {@link #feed}. */
   public void contentType(String contentType) {
-    boolean msgpack = contentType != null && contentType.trim().toLowerCase(java.util.Locale.ROOT).startsWith("application/x-msgpack");
+    boolean msgpack = contentType != null && contentType.trim().toLowerCase(Locale.ROOT).startsWith("application/x-msgpack");
     lexer = msgpack ? new MsgpackLexer() : new JsonLexer();
   }
 
@@ -167,7 +169,7 @@ public final class ChunkedQueryReader {
   }
 
   /** Parses a Vert.x buffer through a reused scratch array (the buffer may be off-heap). */
-  public void feed(io.vertx.core.buffer.Buffer buffer) {
+  public void feed(Buffer buffer) {
     int n = buffer.length();
     if (scratch.length < n) {
       scratch = new byte[Math.max(n, 16 * 1024)];

@@ -1,23 +1,30 @@
 package io.promgate.influx;
 
 import io.promgate.config.InfluxDbConfig;
+import io.promgate.config.Redaction;
+import io.promgate.config.TlsConfig;
 import io.promgate.influx.storage.StoragePredicate;
 import io.promgate.influx.storage.StorageRpc;
 import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClosedException;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetClientOptions;
+import io.vertx.core.net.PemKeyCertOptions;
+import io.vertx.core.net.PemTrustOptions;
 import io.vertx.core.streams.WriteStream;
 import io.vertx.ext.web.client.HttpRequest;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
+import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -125,12 +132,12 @@ public final class InfluxClient implements AutoCloseable {
   }
 
   /** Prometheus tls_config semantics on a Vert.x client: CA, client certificate, SNI name, skip-verify. */
-  public static void applyTls(WebClientOptions options, io.promgate.config.TlsConfig tls) {
+  public static void applyTls(WebClientOptions options, TlsConfig tls) {
     if (!tls.caFile().isEmpty()) {
-      options.setTrustOptions(new io.vertx.core.net.PemTrustOptions().addCertPath(tls.caFile()));
+      options.setTrustOptions(new PemTrustOptions().addCertPath(tls.caFile()));
     }
     if (!tls.certFile().isEmpty()) {
-      options.setKeyCertOptions(new io.vertx.core.net.PemKeyCertOptions().setCertPath(tls.certFile()).setKeyPath(tls.keyFile()));
+      options.setKeyCertOptions(new PemKeyCertOptions().setCertPath(tls.certFile()).setKeyPath(tls.keyFile()));
     }
     if (tls.insecureSkipVerify()) {
       options.setTrustAll(true).setVerifyHost(false);
@@ -201,7 +208,7 @@ public final class InfluxClient implements AutoCloseable {
   /** POSTs {@code q=influxql} to {@code uri}: the 2xx answer, else a failed {@link StorageException}. */
   private Future<HttpResponse<Buffer>> postQuery(String uri, String influxql) {
     HttpRequest<Buffer> req = request(HttpMethod.POST, uri);
-    return req.sendForm(io.vertx.core.MultiMap.caseInsensitiveMultiMap().add("q", influxql)).transform(ar -> {
+    return req.sendForm(MultiMap.caseInsensitiveMultiMap().add("q", influxql)).transform(ar -> {
       if (ar.failed()) {
         return Future.failedFuture(unreachable(ar.cause()));
       }
@@ -288,7 +295,7 @@ public final class InfluxClient implements AutoCloseable {
   /** As above; {@code beforeSeries} may hold the read before each series (see {@link StorageRpc}). */
   public StorageRpc storageRead(String host, int port, StoragePredicate predicate, StoragePredicate.Fields fields,
       boolean count, List<String[]> series, ChunkedQueryReader.Handler handler, WriteStream<?> flow,
-      java.util.function.Supplier<Future<Void>> beforeSeries) {
+      Supplier<Future<Void>> beforeSeries) {
     return StorageRpc.start(storageClient.get(), host, port, predicate.request(fields, count, series), handler, flow,
         beforeSeries);
   }
@@ -321,14 +328,14 @@ public final class InfluxClient implements AutoCloseable {
     String what;
     if (cause instanceof TimeoutException || cause.getClass().getSimpleName().contains("Timeout")) {
       what = "InfluxDB did not answer within " + config.timeout().toMillis() + "ms";
-    } else if (cause instanceof ConnectException || cause instanceof java.io.IOException
-        || cause instanceof io.vertx.core.http.HttpClosedException) {
+    } else if (cause instanceof ConnectException || cause instanceof IOException
+        || cause instanceof HttpClosedException) {
       // Refused, reset, or a pooled keep-alive connection closed under us (InfluxDB restarting):
       // all the same to the sender, who retries.
-      what = "InfluxDB unreachable at " + io.promgate.config.Redaction.url(config.url()) + ": "
-          + io.promgate.config.Redaction.url(cause.getMessage());
+      what = "InfluxDB unreachable at " + Redaction.url(config.url()) + ": "
+          + Redaction.url(cause.getMessage());
     } else {
-      what = "InfluxDB request failed: " + io.promgate.config.Redaction.url(String.valueOf(cause));
+      what = "InfluxDB request failed: " + Redaction.url(String.valueOf(cause));
     }
     return new StorageException(StorageException.Kind.UNAVAILABLE, what);
   }

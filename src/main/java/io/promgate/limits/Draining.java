@@ -1,6 +1,7 @@
 package io.promgate.limits;
 
 import io.promgate.web.PlainText;
+import io.quarkus.runtime.ShutdownEvent;
 import io.vertx.ext.web.Router;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -29,7 +30,7 @@ public class Draining {
    * now would be cut by the close, so wait until none has arrived for 500 ms (at most 2 s); senders
    * that were told 503 + Retry-After: 1 are backing off meanwhile.
    */
-  void quiet(@Observes io.quarkus.runtime.ShutdownEvent ev) throws InterruptedException {
+  void quiet(@Observes ShutdownEvent ev) throws InterruptedException {
     long start = System.nanoTime();
     while (draining && System.nanoTime() - lastRefused < 500_000_000L && System.nanoTime() - start < 2_000_000_000L) {
       Thread.sleep(50);

@@ -1,6 +1,8 @@
 package io.promgate.limits;
 
 import io.promgate.web.PlainText;
+import io.vertx.core.http.HttpClosedException;
+import io.vertx.core.net.impl.ConnectionBase;
 import io.vertx.ext.web.RoutingContext;
 
 /**
@@ -13,7 +15,7 @@ public final class MalformedBody {
 
   /** Answers 400 unless the client is gone or an answer was already started; true if it answered. */
   public static boolean answer(RoutingContext rc, Throwable t) {
-    if (t instanceof io.vertx.core.http.HttpClosedException || rc.response().closed() || rc.response().headWritten()) {
+    if (t instanceof HttpClosedException || rc.response().closed() || rc.response().headWritten()) {
       return false;
     }
     rc.response().setStatusCode(400).putHeader("Content-Type", PlainText.CONTENT_TYPE)
@@ -21,7 +23,7 @@ public final class MalformedBody {
         .end(("malformed request body: " + t.getMessage()).replace('\n', ' ') + "\n");
     // Vert.x closes the connection right after the request's exception handler, before its batched
     // flush: flush now so the client reads the 400 instead of a bare close.
-    if (rc.request().connection() instanceof io.vertx.core.net.impl.ConnectionBase c) {
+    if (rc.request().connection() instanceof ConnectionBase c) {
       c.channelHandlerContext().flush();
     }
     return true;

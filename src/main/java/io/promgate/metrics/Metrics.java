@@ -8,7 +8,10 @@ import io.micrometer.core.instrument.Timer;
 import io.promgate.write.InvalidWriteException.Reason;
 import java.time.Duration;
 import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
@@ -145,10 +148,10 @@ public final class Metrics {
    */
   public static final class Shards {
     private final MeterRegistry r;
-    private final Map<String, Source> sources = new java.util.concurrent.ConcurrentHashMap<>();
-    private final Map<Integer, AtomicLong> shardTargets = new java.util.concurrent.ConcurrentHashMap<>();
-    private final Map<Integer, AtomicLong> shardUp = new java.util.concurrent.ConcurrentHashMap<>();
-    private final Map<Integer, Counter> shardFailovers = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<String, Source> sources = new ConcurrentHashMap<>();
+    private final Map<Integer, AtomicLong> shardTargets = new ConcurrentHashMap<>();
+    private final Map<Integer, AtomicLong> shardUp = new ConcurrentHashMap<>();
+    private final Map<Integer, Counter> shardFailovers = new ConcurrentHashMap<>();
     public final AtomicLong droppedTargets = new AtomicLong();
     public final AtomicLong invalidTargets = new AtomicLong();
     public final Counter assignments;
@@ -260,13 +263,13 @@ public final class Metrics {
    */
   public static final class Federate {
     /** Why an upstream answer was not (fully) served. */
-    public static final java.util.List<String> ERROR_REASONS =
-        java.util.List.of("unreachable", "tls", "timeout", "status", "parse", "sample_limit", "reset");
+    public static final List<String> ERROR_REASONS =
+        List.of("unreachable", "tls", "timeout", "status", "parse", "sample_limit", "reset");
 
     private final MeterRegistry registry;
     private final ByCode requests;
-    private final java.util.concurrent.ConcurrentHashMap<String, Upstream> upstreams =
-        new java.util.concurrent.ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Upstream> upstreams =
+        new ConcurrentHashMap<>();
     public final Timer duration;
     public final Counter seriesWritten;
     public final Counter deduplicated;
@@ -296,7 +299,7 @@ public final class Metrics {
       public final Timer duration;
       public final Counter series;
       public final Counter unsortedFamilies;
-      private final Map<String, Counter> errors = new java.util.HashMap<>();
+      private final Map<String, Counter> errors = new HashMap<>();
 
       Upstream(MeterRegistry r, String name) {
         Gauge.builder("promgate.federate.upstream.up", up, AtomicInteger::get)
@@ -341,7 +344,7 @@ public final class Metrics {
   /** {@code promgate_remote_read_*} */
   public static final class RemoteRead {
     private final ByCode requests;
-    private final Map<String, Counter> limitHits = new java.util.HashMap<>();
+    private final Map<String, Counter> limitHits = new HashMap<>();
     public final Counter queries;
     public final Counter series;
     public final Counter samples;
@@ -402,7 +405,7 @@ public final class Metrics {
   /** {@code promgate_ha_*}: the HA tracker; per-cluster series registered when a cluster is first seen. */
   public static final class Ha {
     private final MeterRegistry r;
-    private final Map<String, PerCluster> clusters = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<String, PerCluster> clusters = new ConcurrentHashMap<>();
     public final AtomicInteger clusterCount = new AtomicInteger();
 
     Ha(MeterRegistry r) {
@@ -430,7 +433,7 @@ public final class Metrics {
    * the endpoint can give (registered up front) and {@code code="other"} for anything else.
    */
   static final class ByCode {
-    private final Map<Integer, Counter> byCode = new java.util.HashMap<>();
+    private final Map<Integer, Counter> byCode = new HashMap<>();
     private final Counter other;
 
     ByCode(MeterRegistry r, String name, String description, int... codes) {

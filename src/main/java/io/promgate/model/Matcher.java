@@ -2,6 +2,7 @@ package io.promgate.model;
 
 import com.google.re2j.Pattern;
 import com.google.re2j.PatternSyntaxException;
+import io.promgate.limits.RegexNesting;
 import java.util.Objects;
 
 /**
@@ -74,10 +75,10 @@ public final class Matcher {
     Objects.requireNonNull(value, "value");
     Pattern p = null;
     if (type.isRegex()) {
-      if (io.promgate.limits.RegexNesting.tooDeep(value)) {
+      if (RegexNesting.tooDeep(value)) {
         // RE2/J would recurse once per level and overflow the stack; Go refuses past 1,000
         throw new IllegalArgumentException("invalid regular expression in matcher for label \"" + name
-            + "\": " + io.promgate.limits.RegexNesting.MESSAGE);
+            + "\": " + RegexNesting.MESSAGE);
       }
       try {
         p = Pattern.compile(anchor(value));

@@ -11,13 +11,16 @@ import io.promgate.web.BoundedBody;
 import io.promgate.web.PlainText;
 import io.promgate.web.Tenants;
 import io.vertx.core.Context;
+import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.net.impl.ConnectionBase;
 import io.vertx.ext.web.RoutingContext;
 import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.jboss.logging.Logger;
 
@@ -36,13 +39,13 @@ public final class ReadHandler implements Handler<RoutingContext> {
   private static final Logger LOG = Logger.getLogger(ReadHandler.class);
 
   private final Supplier<PromgateConfig> config;
-  private final java.util.function.Function<String, InfluxClient> influx;
+  private final Function<String, InfluxClient> influx;
   private final Metrics.RemoteRead metrics;
   private final ArrayDeque<Runnable> waiting = new ArrayDeque<>();
   private int running;
 
   /** {@code influx} maps a database name (the tenant's, or storage.influxdb.database) to its client. */
-  public ReadHandler(Supplier<PromgateConfig> config, java.util.function.Function<String, InfluxClient> influx,
+  public ReadHandler(Supplier<PromgateConfig> config, Function<String, InfluxClient> influx,
       Metrics.RemoteRead metrics) {
     this.config = config;
     this.influx = influx;
@@ -145,7 +148,7 @@ public final class ReadHandler implements Handler<RoutingContext> {
     metrics.inFlight.incrementAndGet();
     boolean[] finished = {false};
     ReadExecution exec;
-    io.vertx.core.Future<Void> counted;
+    Future<Void> counted;
     try {
       exec = new ReadExecution(request, cfg.remoteRead(), cfg.externalLabels(), client, metrics);
       counted = exec.count();
@@ -216,7 +219,7 @@ public final class ReadHandler implements Handler<RoutingContext> {
           // Cancel the read here (a storage-service read is drained), then drop the socket: Vert.x's
           // close and reset wait for the response in flight to be written, which never happens.
           onStall.run();
-          if (rc.request().connection() instanceof io.vertx.core.net.impl.ConnectionBase c) {
+          if (rc.request().connection() instanceof ConnectionBase c) {
             c.channelHandlerContext().channel().close();
           } else {
             rc.request().connection().close();

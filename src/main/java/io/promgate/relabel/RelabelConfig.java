@@ -2,6 +2,7 @@ package io.promgate.relabel;
 
 import com.google.re2j.Pattern;
 import com.google.re2j.PatternSyntaxException;
+import io.promgate.limits.RegexNesting;
 import io.promgate.model.GoStrings;
 import io.promgate.model.Labels;
 import io.promgate.model.Matcher;
@@ -133,9 +134,9 @@ public final class RelabelConfig {
     }
 
     Pattern pattern = DEFAULT_PATTERN;
-    if (io.promgate.limits.RegexNesting.tooDeep(regex)) {
+    if (RegexNesting.tooDeep(regex)) {
       // Refused before RE2/J's recursive compiler sees it (Go's words; Prometheus refuses it too).
-      errors.add(keyPath + ".regex: error parsing regexp: " + io.promgate.limits.RegexNesting.MESSAGE);
+      errors.add(keyPath + ".regex: error parsing regexp: " + RegexNesting.MESSAGE);
     } else if (!regex.equals(DEFAULT_REGEX)) {
       try {
         pattern = anchored(regex);

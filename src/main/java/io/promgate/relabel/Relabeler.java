@@ -4,6 +4,7 @@ import io.promgate.model.Labels;
 import java.security.DigestException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -75,7 +76,7 @@ public final class Relabeler {
    * the write path.
    */
   public List<Step> trace(Labels in) {
-    List<Step> steps = new java.util.ArrayList<>(rules.length);
+    List<Step> steps = new ArrayList<>(rules.length);
     Scratch s = scratch.get();
     Labels current = in;
     for (int i = 0; i < rules.length; i++) {

@@ -2,6 +2,7 @@ package io.promgate.shard;
 
 import io.promgate.config.ShardingConfig;
 import io.promgate.web.PlainText;
+import io.promgate.web.Query;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.HostAndPort;
@@ -133,7 +134,7 @@ public final class ShardEndpoints {
       apiError(rc, 404, "not_found", "sharding is not configured");
       return;
     }
-    String raw = io.promgate.web.Query.of(rc).first("modulus");
+    String raw = Query.of(rc).first("modulus");
     int modulus = raw == null ? -1 : modulusParam(raw);
     if (modulus < 0) {
       apiError(rc, 400, "bad_data", raw == null
@@ -197,7 +198,7 @@ public final class ShardEndpoints {
     if (i < 0) {
       return;
     }
-    String sdParam = io.promgate.web.Query.of(rc).first("sd");
+    String sdParam = Query.of(rc).first("sd");
     ScrapeConfigWriter.Discovery discovery =
         sdParam == null ? ScrapeConfigWriter.Discovery.PROMGATE : ScrapeConfigWriter.Discovery.of(sdParam);
     if (discovery == null) {
@@ -210,7 +211,7 @@ public final class ShardEndpoints {
           + " rules out: use sd=promgate");
       return;
     }
-    String base = io.promgate.web.Query.of(rc).first("url");
+    String base = Query.of(rc).first("url");
     if (base != null) {
       String problem = baseUrlProblem(base);
       if (problem != null) {

@@ -12,8 +12,10 @@ import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -208,7 +210,7 @@ final class ShardHealth implements AutoCloseable {
 
   /** Every shard's state by URL, for the sharding that replaces this one. */
   Map<URI, State> byUrl() {
-    Map<URI, State> m = new java.util.HashMap<>();
+    Map<URI, State> m = new HashMap<>();
     for (int i = 0; i < urls.size(); i++) {
       m.put(urls.get(i), states.get(i));
     }
@@ -267,7 +269,7 @@ final class ShardHealth implements AutoCloseable {
     StringBuilder body = new StringBuilder();
     resp.handler(chunk -> {
       if (body.length() < MAX_ERROR_BODY) {
-        body.append(chunk.toString(java.nio.charset.StandardCharsets.UTF_8));
+        body.append(chunk.toString(StandardCharsets.UTF_8));
       }
     });
     resp.endHandler(v -> {

@@ -3,10 +3,12 @@ package io.promgate.shard;
 import io.promgate.model.Labels;
 import io.promgate.relabel.RelabelConfig;
 import io.promgate.relabel.Relabeler;
+import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.IntFunction;
 
 /**
  * Read-only answers about a running {@link Sharding} for the operator UI ({@code io.promgate.ui}):
@@ -32,7 +34,7 @@ public final class ShardInspector {
   private ShardInspector() {}
 
   /** The {@code data} of {@code GET /api/v1/shards} for {@code s}, or null before the first assignment. */
-  public static io.vertx.core.json.JsonObject summary(Sharding s, java.util.function.IntFunction<String> sdPath) {
+  public static JsonObject summary(Sharding s, IntFunction<String> sdPath) {
     Assignment a = s.current();
     return a == null ? null : ShardEndpoints.summaryData(s, a, sdPath);
   }

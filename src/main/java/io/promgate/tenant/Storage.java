@@ -1,5 +1,6 @@
 package io.promgate.tenant;
 
+import io.micrometer.core.instrument.Counter;
 import io.promgate.config.InfluxDbConfig;
 import io.promgate.influx.InfluxClient;
 import io.promgate.influx.StorageException;
@@ -30,13 +31,13 @@ public final class Storage {
   private final InfluxClient root;
   private final WriteBatcher main;
   private final Metrics.Influx metrics;
-  private final io.micrometer.core.instrument.Counter limitHits;
+  private final Counter limitHits;
   private final ConcurrentHashMap<String, WriteBatcher> tenants = new ConcurrentHashMap<>();
   private boolean retired; // guarded by this
 
   /** Connects (lazily) to {@code config}; issues {@code CREATE DATABASE} for the main database when configured. */
   public Storage(Vertx vertx, InfluxDbConfig config, Metrics.Influx metrics,
-      io.micrometer.core.instrument.Counter limitHits) {
+      Counter limitHits) {
     this.vertx = vertx;
     this.limitHits = limitHits;
     this.config = config;

@@ -1,9 +1,13 @@
 package io.promgate.ui;
 
+import io.promgate.model.Labels;
+import java.math.BigDecimal;
+import java.math.MathContext;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.function.Predicate;
 
 /**
  * HTML building for the operator pages: one escaping function ({@link #esc}) that every
@@ -113,7 +117,7 @@ final class Html {
   }
 
   /** A label set as chips: {@code name="value"}. */
-  Html labels(io.promgate.model.Labels l, java.util.function.Predicate<String> show) {
+  Html labels(Labels l, Predicate<String> show) {
     raw("<span class=\"labels\">");
     for (int i = 0; i < l.size(); i++) {
       if (show.test(l.name(i))) {
@@ -159,6 +163,6 @@ final class Html {
     if (Math.abs(v) >= 100) {
       return Long.toString(Math.round(v));
     }
-    return new java.math.BigDecimal(v).round(new java.math.MathContext(3)).stripTrailingZeros().toPlainString();
+    return new BigDecimal(v).round(new MathContext(3)).stripTrailingZeros().toPlainString();
   }
 }

@@ -9,6 +9,7 @@ import io.promgate.model.Labels;
 import io.promgate.relabel.RelabelConfig;
 import io.promgate.shard.ShardInspector;
 import io.promgate.shard.Sharding;
+import io.promgate.web.Query;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
@@ -16,9 +17,12 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.lang.management.ManagementFactory;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.function.Supplier;
 import org.eclipse.microprofile.config.ConfigProvider;
 
@@ -26,8 +30,8 @@ import org.eclipse.microprofile.config.ConfigProvider;
 final class Pages {
   /** Most target rows one /shards page lists; the filter narrows the rest down. */
   static final int MAX_TARGET_ROWS = 2000;
-  private static final java.util.Set<String> SCRAPE_LABELS =
-      java.util.Set.of("__scrape_interval__", "__scrape_timeout__", "__metrics_path__", "__scheme__");
+  private static final Set<String> SCRAPE_LABELS =
+      Set.of("__scrape_interval__", "__scrape_timeout__", "__metrics_path__", "__scheme__");
 
   private final Gateway gateway;
   private final RateHistory history;
@@ -626,7 +630,7 @@ final class Pages {
   // ---------------------------------------------------------------- helpers
 
   private static String param(HttpServerRequest req, String name) {
-    String v = io.promgate.web.Query.parse(req.query()).first(name); // Go's url.ParseQuery, as every GET
+    String v = Query.parse(req.query()).first(name); // Go's url.ParseQuery, as every GET
     return v == null || v.length() > 4096 ? null : v;
   }
 
@@ -639,6 +643,6 @@ final class Pages {
   }
 
   private static String urlEncode(String s) {
-    return java.net.URLEncoder.encode(s, java.nio.charset.StandardCharsets.UTF_8);
+    return URLEncoder.encode(s, StandardCharsets.UTF_8);
   }
 }

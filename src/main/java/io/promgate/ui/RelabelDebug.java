@@ -10,6 +10,7 @@ import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.yaml.snakeyaml.DumperOptions;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
@@ -216,8 +217,8 @@ final class RelabelDebug {
     for (RelabelConfig r : rules) {
       out.add(r.toYaml());
     }
-    org.yaml.snakeyaml.DumperOptions o = new org.yaml.snakeyaml.DumperOptions();
-    o.setDefaultFlowStyle(org.yaml.snakeyaml.DumperOptions.FlowStyle.BLOCK);
+    DumperOptions o = new DumperOptions();
+    o.setDefaultFlowStyle(DumperOptions.FlowStyle.BLOCK);
     o.setWidth(1000);
     return out.isEmpty() ? "" : new Yaml(o).dump(out);
   }

@@ -1,12 +1,19 @@
 package io.promgate.ui;
 
+import io.netty.handler.codec.http.QueryStringDecoder;
 import io.promgate.Gateway;
 import io.promgate.web.BoundedBody;
 import io.promgate.web.PlainText;
+import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Route;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -14,6 +21,7 @@ import jakarta.enterprise.event.Observes;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.jboss.logging.Logger;
@@ -59,8 +67,8 @@ public class UiRoutes {
     get(router, "/shards").handler(rc -> blocking(rc, gateway, () -> pages.shards(rc.request())));
     get(router, "/relabel").handler(rc -> blocking(rc, gateway, () -> pages.relabel(rc.request(), null)));
     router.route(HttpMethod.POST, "/relabel").handler(rc -> body(rc, form -> blocking(rc, gateway, () -> {
-      io.vertx.core.MultiMap fields = io.vertx.core.MultiMap.caseInsensitiveMultiMap();
-      new io.netty.handler.codec.http.QueryStringDecoder(form.toString(java.nio.charset.StandardCharsets.UTF_8), false)
+      MultiMap fields = MultiMap.caseInsensitiveMultiMap();
+      new QueryStringDecoder(form.toString(StandardCharsets.UTF_8), false)
           .parameters().forEach((k, v) -> fields.add(k, v));
       return pages.relabel(rc.request(), fields);
     })));
@@ -92,7 +100,7 @@ public class UiRoutes {
   }
 
   /** GET and HEAD (Vert.x leaves HEAD answers without their body). */
-  private static io.vertx.ext.web.Route get(Router router, String path) {
+  private static Route get(Router router, String path) {
     return router.route(path).method(HttpMethod.GET).method(HttpMethod.HEAD);
   }
 
@@ -101,7 +109,7 @@ public class UiRoutes {
     gateway.vertx().executeBlocking(page::get, false).onComplete(ar -> answer(rc, ar));
   }
 
-  private static void answer(RoutingContext rc, io.vertx.core.AsyncResult<String> ar) {
+  private static void answer(RoutingContext rc, AsyncResult<String> ar) {
     if (ar.failed()) {
       LOG.error("rendering " + rc.request().path() + " failed", ar.cause());
       html(rc, 500, Html.page("", "Error").el("p", null, "The page could not be rendered; see promgate's log.").finish());
@@ -115,7 +123,7 @@ public class UiRoutes {
         .putHeader("Cache-Control", "no-store").end(body);
   }
 
-  private static io.vertx.core.http.HttpServerResponse security(RoutingContext rc) {
+  private static HttpServerResponse security(RoutingContext rc) {
     return rc.response()
         .putHeader("Content-Security-Policy", CSP)
         .putHeader("X-Content-Type-Options", "nosniff")
@@ -159,8 +167,8 @@ public class UiRoutes {
         .putHeader("Content-Type", type).putHeader("Cache-Control", "no-cache").end(content.slice()));
   }
 
-  static Future<String> orTimeout(io.vertx.core.Vertx vertx, Future<String> f, long ms) {
-    io.vertx.core.Promise<String> p = io.vertx.core.Promise.promise();
+  static Future<String> orTimeout(Vertx vertx, Future<String> f, long ms) {
+    Promise<String> p = Promise.promise();
     long timer = vertx.setTimer(ms, id -> p.tryFail("no answer within " + ms + "ms"));
     f.onComplete(ar -> {
       vertx.cancelTimer(timer);

@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.Counter;
 import io.promgate.config.WebConfig;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.RoutingContext;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -57,8 +58,8 @@ final class Authenticator implements Handler<RoutingContext> {
    * Decided on the normalized path, the one routes match, so {@code /-/ready/../-/quit} is not open.
    */
   static boolean open(RoutingContext rc, WebConfig web) {
-    io.vertx.core.http.HttpMethod m = rc.request().method();
-    if (m != io.vertx.core.http.HttpMethod.GET && m != io.vertx.core.http.HttpMethod.HEAD) {
+    HttpMethod m = rc.request().method();
+    if (m != HttpMethod.GET && m != HttpMethod.HEAD) {
       return false;
     }
     String p = rc.normalizedPath();

@@ -1,8 +1,10 @@
 package io.promgate.web;
 
+import io.netty.handler.codec.http.HttpResponseStatus;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.HttpException;
+import java.util.Locale;
 import org.jboss.logging.Logger;
 
 /**
@@ -120,8 +122,8 @@ public final class RequestTarget {
         reason = h.getPayload();
       }
     } else {
-      reason = io.netty.handler.codec.http.HttpResponseStatus.valueOf(status).reasonPhrase()
-          .toLowerCase(java.util.Locale.ROOT);
+      reason = HttpResponseStatus.valueOf(status).reasonPhrase()
+          .toLowerCase(Locale.ROOT);
     }
     PlainText.reply(rc, status, reason.replace('\n', ' ').replace('\r', ' ') + "\n");
   }

@@ -1,14 +1,17 @@
 package io.promgate.web;
 
+import io.micrometer.core.instrument.Counter;
 import io.promgate.Gateway;
 import io.promgate.federate.FederateHandler;
 import io.promgate.read.ReadHandler;
 import io.promgate.shard.ShardEndpoints;
 import io.promgate.write.WriteHandler;
+import io.quarkus.runtime.Quarkus;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.Router;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import java.util.List;
 
 /**
  * Every URL promgate serves, in one place. Data endpoints are raw Vert.x routes so bodies arrive
@@ -37,7 +40,7 @@ public class Routes {
     // GET/HEAD of the two probes, which Kubernetes calls without credentials; /metrics follows
     // web.metrics_auth.
     Authenticator auth = new Authenticator(() -> gateway.config().web(), gateway.vertx(),
-        io.micrometer.core.instrument.Counter.builder("promgate.http.auth_failures")
+        Counter.builder("promgate.http.auth_failures")
             .description("Requests refused with 401.").register(gateway.registry()));
     router.route().order(-100).handler(rc -> {
       if (Authenticator.open(rc, gateway.config().web())) {
@@ -92,7 +95,7 @@ public class Routes {
           PlainText.reply(rc, 403, "Lifecycle API is not enabled.\n");
           return;
         }
-        gateway.vertx().<java.util.List<String>>executeBlocking(gateway::reload, false).onComplete(ar -> {
+        gateway.vertx().<List<String>>executeBlocking(gateway::reload, false).onComplete(ar -> {
           if (ar.failed()) {
             PlainText.reply(rc, 500, "failed to reload config: " + ar.cause() + "\n");
           } else if (!ar.result().isEmpty()) {
@@ -108,7 +111,7 @@ public class Routes {
           return;
         }
         PlainText.reply(rc, 200, "Requesting termination... Goodbye!\n");
-        io.quarkus.runtime.Quarkus.asyncExit(0);
+        Quarkus.asyncExit(0);
       });
     }
   }

@@ -1,5 +1,7 @@
 package io.promgate.write;
 
+import java.util.Locale;
+
 /**
  * The one exception type of the remote-write codec: the request is malformed or over a limit.
  * Carries the HTTP status to answer and a {@link Reason} for the rejection metric; the message is
@@ -35,7 +37,7 @@ public final class InvalidWriteException extends RuntimeException {
     }
 
     public String label() {
-      return name().toLowerCase(java.util.Locale.ROOT);
+      return name().toLowerCase(Locale.ROOT);
     }
   }
 

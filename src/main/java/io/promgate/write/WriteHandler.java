@@ -2,6 +2,7 @@ package io.promgate.write;
 
 import io.promgate.config.PromgateConfig;
 import io.promgate.config.RemoteWriteConfig;
+import io.promgate.ha.HaTracker;
 import io.promgate.influx.LineBuffer;
 import io.promgate.influx.LineBufferPool;
 import io.promgate.influx.StorageException;
@@ -21,7 +22,9 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
+import java.util.Locale;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.jboss.logging.Logger;
 
@@ -55,7 +58,7 @@ public final class WriteHandler implements Handler<RoutingContext> {
       if (contentType == null) {
         return V1; // Prometheus always sends one; curl users get 1.0
       }
-      String t = contentType.toLowerCase(java.util.Locale.ROOT).replace(" ", "");
+      String t = contentType.toLowerCase(Locale.ROOT).replace(" ", "");
       if (t.equals("application/x-protobuf")) {
         return V1;
       }
@@ -82,17 +85,17 @@ public final class WriteHandler implements Handler<RoutingContext> {
   private final MetadataLines metadata = new MetadataLines();
 
   private final Supplier<PromgateConfig> config;
-  private final java.util.function.Function<String, WriteBatcher> storage;
+  private final Function<String, WriteBatcher> storage;
   private final Metrics.RemoteWrite metrics;
   private final MemoryBudget budget;
-  private final io.promgate.ha.HaTracker haTracker;
+  private final HaTracker haTracker;
 
   /**
    * {@code storage} maps a database name to the batcher writing there (tenancy); {@code haTracker}
    * deduplicates HA pairs when remote_write.ha_tracker.enabled.
    */
-  public WriteHandler(Supplier<PromgateConfig> config, java.util.function.Function<String, WriteBatcher> storage,
-      Metrics.RemoteWrite metrics, MemoryBudget budget, io.promgate.ha.HaTracker haTracker) {
+  public WriteHandler(Supplier<PromgateConfig> config, Function<String, WriteBatcher> storage,
+      Metrics.RemoteWrite metrics, MemoryBudget budget, HaTracker haTracker) {
     this.config = config;
     this.storage = storage;
     this.metrics = metrics;
@@ -220,7 +223,7 @@ public final class WriteHandler implements Handler<RoutingContext> {
       // MB more heap at 200 concurrent senders, BENCHMARKS.md).
       lines = buffers.acquire(Math.max(1024, n + (n >> 2)));
       RemoteWriteDecoder decoder = DECODER.get();
-      io.promgate.ha.HaTracker.Batch ha =
+      HaTracker.Batch ha =
           haTracker != null && limits.haTracker().enabled() ? haTracker.batch().database(database) : null;
       decoder.ha(ha, limits.haTracker());
       try {

@@ -1,5 +1,8 @@
 package io.promgate.write;
 
+import java.util.ArrayList;
+import java.util.List;
+
 /** What one remote-write request carried; filled by the decoder, reused per request. */
 public final class WriteStats {
   public int series;
@@ -15,7 +18,7 @@ public final class WriteStats {
   /** Some HA cluster of the request is being elected: answer 503 so the sender retries. */
   public boolean haRetry;
   /** Metadata entries written into this request's lines, to be remembered once InfluxDB acked them. */
-  public final java.util.List<String> metadataKeys = new java.util.ArrayList<>();
+  public final List<String> metadataKeys = new ArrayList<>();
 
   public void clear() {
     series = samples = nonFiniteSamples = histograms = exemplars = metadata = droppedByRelabel = haDeduplicated = 0;

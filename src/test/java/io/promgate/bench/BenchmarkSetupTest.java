@@ -2,6 +2,7 @@ package io.promgate.bench;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
+import java.lang.annotation.Annotation;
 import java.lang.reflect.Field;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
@@ -75,7 +76,7 @@ class BenchmarkSetupTest {
     bh.evaporate("Yes, I am Stephen Hawking, and know a thing or two about black holes.");
   }
 
-  private static void invokeAll(Class<?> type, Object state, Class<? extends java.lang.annotation.Annotation> a)
+  private static void invokeAll(Class<?> type, Object state, Class<? extends Annotation> a)
       throws Throwable {
     for (Method m : type.getDeclaredMethods()) {
       if (m.isAnnotationPresent(a) && !Modifier.isStatic(m.getModifiers())) {

@@ -1,6 +1,7 @@
 package io.promgate.bench;
 
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -96,7 +97,7 @@ public final class IngestLoad {
           byte[] compressed;
           try {
             compressed = Snappy.compress(body.toByteArray());
-          } catch (java.io.IOException e) {
+          } catch (IOException e) {
             throw new IllegalStateException(e);
           }
           HttpRequest req = HttpRequest.newBuilder(URI.create(url))

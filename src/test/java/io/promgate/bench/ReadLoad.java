@@ -1,19 +1,25 @@
 package io.promgate.bench;
 
+import io.promgate.influx.ChunkedQueryReader;
 import io.promgate.prompb.Remote;
 import io.promgate.read.StreamedChunks;
+import java.io.ByteArrayInputStream;
 import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
+import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -209,7 +215,7 @@ public final class ReadLoad {
     return HttpRequest.newBuilder(URI.create(url + "&epoch=ms&chunked=true&chunk_size=10000"))
         .header("Content-Type", "application/x-www-form-urlencoded").header("Accept", "application/x-msgpack")
         .timeout(Duration.ofMinutes(30))
-        .POST(HttpRequest.BodyPublishers.ofString("q=" + java.net.URLEncoder.encode(q, java.nio.charset.StandardCharsets.UTF_8)))
+        .POST(HttpRequest.BodyPublishers.ofString("q=" + URLEncoder.encode(q, StandardCharsets.UTF_8)))
         .build();
   }
 
@@ -220,9 +226,9 @@ public final class ReadLoad {
    */
   static long[] walkInfluxQl(byte[] body) {
     long[] out = new long[3];
-    java.util.Set<Long> seriesSeen = new java.util.HashSet<>();
-    io.promgate.influx.ChunkedQueryReader reader = new io.promgate.influx.ChunkedQueryReader(
-        new io.promgate.influx.ChunkedQueryReader.Handler() {
+    Set<Long> seriesSeen = new HashSet<>();
+    ChunkedQueryReader reader = new ChunkedQueryReader(
+        new ChunkedQueryReader.Handler() {
           long seriesHash;
           int valueColumn;
 
@@ -244,7 +250,7 @@ public final class ReadLoad {
           }
 
           @Override
-          public void row(io.promgate.influx.ChunkedQueryReader.Row row) {
+          public void row(ChunkedQueryReader.Row row) {
             if (row.isNull(valueColumn)) {
               return;
             }
@@ -318,7 +324,7 @@ public final class ReadLoad {
 
   /** samples, series, checksum of a STREAMED_XOR_CHUNKS answer, frames checked against their CRC. */
   static long[] walkFrames(byte[] body) throws IOException {
-    DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(body));
+    DataInputStream in = new DataInputStream(new ByteArrayInputStream(body));
     long samples = 0;
     long series = 0;
     long sum = 0;

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class PromgateConfigTest {
@@ -90,12 +91,12 @@ class PromgateConfigTest {
   @Test
   void parse_tenancyAllowed_validatedWithKeyPaths() throws Exception {
     var e = assertThrows(ConfigException.class, () -> PromgateConfig.parse("t", "tenancy: {allowed: [ok, 'a b', ok, 7]}"));
-    assertEquals(java.util.List.of(
+    assertEquals(List.of(
         "tenancy.allowed[1]: not a tenant id (1 to 64 of [A-Za-z0-9_-]): a b",
         "tenancy.allowed[2]: duplicate tenant ok",
         "tenancy.allowed[3]: not a tenant id (1 to 64 of [A-Za-z0-9_-]): 7"), e.errors());
-    assertEquals(java.util.Set.of("team-a", "b"),
+    assertEquals(Set.of("team-a", "b"),
         PromgateConfig.parse("t", "tenancy: {allowed: [team-a, b]}").tenancy().allowed());
-    assertEquals(java.util.Set.of(), PromgateConfig.defaults().tenancy().allowed(), "empty: any tenant");
+    assertEquals(Set.of(), PromgateConfig.defaults().tenancy().allowed(), "empty: any tenant");
   }
 }

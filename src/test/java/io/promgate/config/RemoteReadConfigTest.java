@@ -3,6 +3,7 @@ package io.promgate.config;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -11,7 +12,7 @@ class RemoteReadConfigTest {
   void parse_noSection_defaults() throws ConfigException {
     RemoteReadConfig c = PromgateConfig.parse("t", "").remoteRead();
     assertEquals(new RemoteReadConfig(4L << 20, 50_000_000, 500_000, 10, 64, 1 << 20, 10_000, 1_000_000, "msgpack", "", 0, 100, 100, 50_000_000,
-        java.time.Duration.ofMinutes(2)), c);
+        Duration.ofMinutes(2)), c);
     assertEquals(false, c.useStorageService());
   }
 
@@ -31,7 +32,7 @@ class RemoteReadConfigTest {
           influxdb_storage_address: 127.0.0.1:8082
         """).remoteRead();
     assertEquals(new RemoteReadConfig(64 << 10, 1000, 10, 2, 0, 2 << 20, 500, 0, "json", "127.0.0.1", 8082, 100, 100, 50_000_000,
-        java.time.Duration.ofMinutes(2)), c);
+        Duration.ofMinutes(2)), c);
     assertEquals(true, c.useStorageService());
   }
 

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.promgate.relabel.RelabelAction;
+import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -247,8 +248,8 @@ class ShardingConfigTest {
           failover_after: 1m30s
           algorithm: rendezvous
         """);
-    assertEquals(List.of(java.net.URI.create("http://prometheus-shard-0:9090"),
-        java.net.URI.create("https://shard-1.example/prom")), c.shardUrls());
+    assertEquals(List.of(URI.create("http://prometheus-shard-0:9090"),
+        URI.create("https://shard-1.example/prom")), c.shardUrls());
     assertEquals(Duration.ofSeconds(90), c.failoverAfter());
     assertEquals(ShardingConfig.Algorithm.RENDEZVOUS, c.algorithm());
     assertTrue(c.failover());

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -95,7 +96,7 @@ class DockerComposeTest {
 
   @Test
   void prometheusServices_mountTheirConfigAndEveryRuleFileItNames() {
-    List<String> all = new java.util.ArrayList<>(SHARD_SERVICES);
+    List<String> all = new ArrayList<>(SHARD_SERVICES);
     all.add("prometheus-central");
     for (String service : all) {
       List<?> command = list(COMPOSE, services, service, "command");

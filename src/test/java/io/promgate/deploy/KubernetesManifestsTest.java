@@ -9,14 +9,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import io.promgate.config.PromgateConfig;
+import io.promgate.config.YamlTree;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
@@ -34,7 +38,7 @@ class KubernetesManifestsTest {
   private static final Path DIR = Path.of("deploy/kubernetes");
 
   /** kind/name → manifest, with the file it came from. */
-  private static final Map<String, Manifest> manifests = new java.util.TreeMap<>();
+  private static final Map<String, Manifest> manifests = new TreeMap<>();
 
   private record Manifest(String file, Map<String, Object> doc) {
     String where() {
@@ -143,20 +147,20 @@ class KubernetesManifestsTest {
   void deployment_terminationGracePeriod_longerThanPromgatesShutdownTimeout() throws IOException {
     Manifest d = get("Deployment/promgate");
     int grace = (Integer) at(d.where(), d.doc, "spec", "template", "spec", "terminationGracePeriodSeconds");
-    java.util.Properties app = new java.util.Properties();
-    try (var in = java.nio.file.Files.newInputStream(Path.of("src/main/resources/application.properties"))) {
+    Properties app = new Properties();
+    try (var in = Files.newInputStream(Path.of("src/main/resources/application.properties"))) {
       app.load(in);
     }
     // SIGTERM: in-flight requests get quarkus.shutdown.timeout to finish; Kubernetes must not
     // SIGKILL before that (the arguments may override it with --web.shutdown-timeout).
-    java.time.Duration shutdown = io.promgate.config.YamlTree.parseDuration(app.getProperty("quarkus.shutdown.timeout"));
+    Duration shutdown = YamlTree.parseDuration(app.getProperty("quarkus.shutdown.timeout"));
     for (Object arg : list(d.where(), container(), "args")) {
       if (String.valueOf(arg).startsWith("--web.shutdown-timeout=")) {
-        shutdown = io.promgate.config.YamlTree.parseDuration(String.valueOf(arg).substring("--web.shutdown-timeout=".length()));
+        shutdown = YamlTree.parseDuration(String.valueOf(arg).substring("--web.shutdown-timeout=".length()));
       }
     }
-    assertEquals(java.time.Duration.ofSeconds(25), app.getProperty("quarkus.shutdown.timeout") == null ? null
-        : io.promgate.config.YamlTree.parseDuration(app.getProperty("quarkus.shutdown.timeout")));
+    assertEquals(Duration.ofSeconds(25), app.getProperty("quarkus.shutdown.timeout") == null ? null
+        : YamlTree.parseDuration(app.getProperty("quarkus.shutdown.timeout")));
     assertTrue(shutdown.toSeconds() + 2 <= grace, "shutdown " + shutdown + " vs terminationGracePeriodSeconds " + grace);
   }
 

@@ -11,6 +11,7 @@ import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import java.net.URL;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -78,7 +79,7 @@ class SelfMetricsReferencesTest {
   @Test
   void grafanaDashboard_everyQueriedMetric_isExported() {
     GrafanaDashboard d = GrafanaDashboard.load();
-    List<PromQlNames.Query> queries = new java.util.ArrayList<>(d.panelQueries());
+    List<PromQlNames.Query> queries = new ArrayList<>(d.panelQueries());
     queries.addAll(d.variableQueries());
     assertAllExported(GrafanaDashboard.FILE.toString(), queries);
   }
@@ -87,7 +88,7 @@ class SelfMetricsReferencesTest {
   void alertingRules_everyMetric_isExported() {
     Path file = DeployFilesTest.RULES;
     Object rules = YamlDocs.load(file);
-    List<PromQlNames.Query> queries = new java.util.ArrayList<>();
+    List<PromQlNames.Query> queries = new ArrayList<>();
     for (Object group : YamlDocs.list(file.toString(), rules, "groups")) {
       for (Object rule : YamlDocs.list(file.toString(), group, "rules")) {
         queries.add(new PromQlNames.Query("alert " + YamlDocs.string(file.toString(), rule, "alert"),

@@ -11,7 +11,10 @@ import io.promgate.testing.Http;
 import io.promgate.testing.PromgateProcess;
 import io.promgate.testing.RealInfluxDb;
 import io.promgate.testing.RealPrometheus;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -60,8 +63,8 @@ class HaTrackerE2EIT {
   private static JsonNode ha(PromgateProcess p) {
     try {
       return JSON.readTree(Http.get(p.url() + "/api/v1/ha").body()).path("data");
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException(e);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
   }
 
@@ -111,7 +114,7 @@ class HaTrackerE2EIT {
         Await.until(Duration.ofSeconds(30), first + " is writing again", () -> {
           for (JsonNode r : ha(firstPg).path("clusters").path(0).path("replicas")) {
             if (r.path("replica").asText().equals(first)) {
-              return java.time.Instant.parse(r.path("lastReceived").asText()).toEpochMilli() > System.currentTimeMillis() - 1500;
+              return Instant.parse(r.path("lastReceived").asText()).toEpochMilli() > System.currentTimeMillis() - 1500;
             }
           }
           return false;

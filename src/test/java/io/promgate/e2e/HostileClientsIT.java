@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.promgate.prompb.Remote;
 import io.promgate.testing.Await;
+import io.promgate.testing.FreePorts;
 import io.promgate.testing.Http;
 import io.promgate.testing.PromgateProcess;
 import io.promgate.testing.RealInfluxDb;
@@ -15,13 +16,18 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.ConnectException;
 import java.net.Socket;
+import java.net.SocketException;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -29,6 +35,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -274,11 +281,11 @@ class HostileClientsIT {
       AtomicBoolean stop = new AtomicBoolean();
       AtomicInteger sent = new AtomicInteger();
       Map<String, Integer> acked = new ConcurrentHashMap<>();
-      List<Throwable> resets = java.util.Collections.synchronizedList(new ArrayList<>());
+      List<Throwable> resets = Collections.synchronizedList(new ArrayList<>());
       List<Thread> senders = new ArrayList<>();
       AtomicInteger answered = new AtomicInteger();
-      java.util.concurrent.atomic.AtomicLong sigtermAt = new java.util.concurrent.atomic.AtomicLong(Long.MAX_VALUE);
-      List<Throwable> cutAfterSigterm = java.util.Collections.synchronizedList(new ArrayList<>());
+      AtomicLong sigtermAt = new AtomicLong(Long.MAX_VALUE);
+      List<Throwable> cutAfterSigterm = Collections.synchronizedList(new ArrayList<>());
       for (int t = 0; t < 16; t++) {
         int thread = t;
         Thread th = new Thread(() -> {
@@ -382,7 +389,7 @@ class HostileClientsIT {
         for (int n; (n = in.read(buf)) > 0; ) {
           got.append(new String(buf, 0, n, StandardCharsets.ISO_8859_1));
         }
-      } catch (java.net.SocketTimeoutException | java.net.SocketException quiet) {
+      } catch (SocketTimeoutException | SocketException quiet) {
         // keep-alive connection left open, or reset after the answer: what arrived is the answer
       }
       return got.toString();
@@ -421,7 +428,7 @@ class HostileClientsIT {
 
   @Test
   void passwordInStorageUrl_neverInLogReadyWriteFederateOrConfigErrors() throws Exception {
-    int closed = io.promgate.testing.FreePorts.next();
+    int closed = FreePorts.next();
     String yml = "storage: {influxdb: {url: 'http://admin:Pa55w0rdXyz@127.0.0.1:" + closed + "', database: sec}}\n"
         + "federation: {source: storage}\n";
     try (PromgateProcess pg = PromgateProcess.launch(yml)) {
@@ -437,15 +444,15 @@ class HostileClientsIT {
       assertTrue(ready.body().contains("http://127.0.0.1:" + closed), ready.body());
     }
     // Config errors and --check-config never echo a secret either.
-    java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("secrets");
-    java.nio.file.Path bad = dir.resolve("bad.yml");
-    java.nio.file.Files.writeString(bad, "web: {bearer_tokens: 'T0kenSecret9'}\n"
+    Path dir = Files.createTempDirectory("secrets");
+    Path bad = dir.resolve("bad.yml");
+    Files.writeString(bad, "web: {bearer_tokens: 'T0kenSecret9'}\n"
         + "storage: {influxdb: {url: 'ftp://u:Pa55w0rdXyz@h', password: [Pa55w0rdXyz]}}\n");
     var check = PromgateProcess.run(Duration.ofSeconds(60), "--config.file=" + bad, "--check-config");
     assertEquals(1, check.exitCode(), check.output());
     assertTrue(check.output().contains("web.bearer_tokens: expected a list"), check.output());
     assertFalse(check.output().contains("T0kenSecret9") || check.output().contains("Pa55w0rdXyz"), check.output());
-    java.nio.file.Files.writeString(bad, "storage:\n  influxdb:\n    password: Pa55w0rdXyz: [\n");
+    Files.writeString(bad, "storage:\n  influxdb:\n    password: Pa55w0rdXyz: [\n");
     var yaml = PromgateProcess.run(Duration.ofSeconds(60), "check", "config", bad.toString());
     assertEquals(1, yaml.exitCode(), yaml.output());
     assertTrue(yaml.output().contains("invalid YAML: line 3, column"), yaml.output());

@@ -10,8 +10,13 @@ import io.promgate.testing.PromgateProcess;
 import io.promgate.testing.RealInfluxDb;
 import io.promgate.write.SnappyBlocks;
 import java.io.InputStream;
+import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.SocketException;
 import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -121,7 +126,7 @@ class HostileReadIT {
       URI u = URI.create(pg.url());
       try (Socket s = new Socket()) {
         s.setReceiveBufferSize(4096);
-        s.connect(new java.net.InetSocketAddress(u.getHost(), u.getPort()));
+        s.connect(new InetSocketAddress(u.getHost(), u.getPort()));
         s.getOutputStream().write(("POST /api/v1/read HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-protobuf\r\n"
             + "Content-Encoding: snappy\r\nContent-Length: " + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
         s.getOutputStream().write(body);
@@ -142,7 +147,7 @@ class HostileReadIT {
             }
             drained += n;
           }
-        } catch (java.net.SocketException reset) {
+        } catch (SocketException reset) {
           // a reset is as good as an end here: the connection is gone
         }
         assertTrue(drained >= 0);
@@ -166,12 +171,12 @@ class HostileReadIT {
     influx.write(db, lp.toString());
     try (PromgateProcess pg = PromgateProcess.launch("storage: {influxdb: {url: '" + influx.url() + "', database: " + db
         + "}}\nfederation: {source: storage, max_concurrent_storage_requests: 2}\n")) {
-      java.net.http.HttpClient client = java.net.http.HttpClient.newBuilder().version(java.net.http.HttpClient.Version.HTTP_1_1).build();
+      HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
       String url = pg.url() + "/federate?match[]=" + Http.param("{__name__=~\"fed_m.*\"}");
-      List<CompletableFuture<java.net.http.HttpResponse<String>>> all = new ArrayList<>();
+      List<CompletableFuture<HttpResponse<String>>> all = new ArrayList<>();
       for (int i = 0; i < 20; i++) {
-        all.add(client.sendAsync(java.net.http.HttpRequest.newBuilder(URI.create(url)).build(),
-            java.net.http.HttpResponse.BodyHandlers.ofString()));
+        all.add(client.sendAsync(HttpRequest.newBuilder(URI.create(url)).build(),
+            HttpResponse.BodyHandlers.ofString()));
       }
       for (var f : all) {
         var r = f.get();

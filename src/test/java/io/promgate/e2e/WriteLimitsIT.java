@@ -8,8 +8,9 @@ import io.promgate.testing.Http;
 import io.promgate.testing.PromgateProcess;
 import io.promgate.testing.RealInfluxDb;
 import io.promgate.write.SnappyBlocks;
-import org.junit.jupiter.api.BeforeAll;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -53,7 +54,7 @@ class WriteLimitsIT {
   }
 
   private static Http.Response write(Remote.TimeSeries... series) {
-    byte[] pb = Remote.WriteRequest.newBuilder().addAllTimeseries(java.util.List.of(series)).build().toByteArray();
+    byte[] pb = Remote.WriteRequest.newBuilder().addAllTimeseries(List.of(series)).build().toByteArray();
     return Http.post(promgate.url() + "/api/v1/write", SnappyBlocks.compress(pb, 0, pb.length),
         "Content-Type", "application/x-protobuf", "Content-Encoding", "snappy");
   }

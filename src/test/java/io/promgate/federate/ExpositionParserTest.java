@@ -10,7 +10,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.promgate.model.Labels;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.SplittableRandom;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -154,7 +156,7 @@ class ExpositionParserTest {
   @Test
   void parseValue_decimalsAgainstJavaParser_bitExact() throws ExpositionException {
     ExpositionParser p = new ExpositionParser(selectors(), List.of(), 0, NOW, f -> {});
-    java.util.SplittableRandom rnd = new java.util.SplittableRandom(3);
+    SplittableRandom rnd = new SplittableRandom(3);
     for (int i = 0; i < 200_000; i++) {
       double v = Double.longBitsToDouble(rnd.nextLong());
       if (!Double.isFinite(v)) {
@@ -263,7 +265,7 @@ class ExpositionParserTest {
   @Test
   void feed_lineOverLimit_rejectedBeforeBuffering() {
     byte[] chunk = new byte[64 * 1024];
-    java.util.Arrays.fill(chunk, (byte) 'a');
+    Arrays.fill(chunk, (byte) 'a');
     ExpositionParser p = new ExpositionParser(selectors(), List.of(), 0, NOW, f -> {});
     ExpositionException e = assertThrows(ExpositionException.class, () -> {
       for (int i = 0; i <= ExpositionParser.MAX_LINE_BYTES / chunk.length; i++) {
@@ -272,7 +274,7 @@ class ExpositionParserTest {
     });
     assertEquals("line 1: longer than 1048576 bytes", e.getMessage());
     byte[] one = new byte[ExpositionParser.MAX_LINE_BYTES + 2];
-    java.util.Arrays.fill(one, (byte) 'a');
+    Arrays.fill(one, (byte) 'a');
     one[one.length - 1] = '\n';
     ExpositionParser q = new ExpositionParser(selectors(), List.of(), 0, NOW, f -> {});
     assertEquals("line 1: longer than 1048576 bytes",

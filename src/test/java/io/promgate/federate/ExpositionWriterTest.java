@@ -7,6 +7,7 @@ import io.promgate.model.Labels;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -127,7 +128,7 @@ class ExpositionWriterTest {
       many.add(stored(i, 1_700_000_000_000L + i, "i", String.valueOf(i), "job", "bench"));
     }
     List<byte[]> chunks = new ArrayList<>();
-    ExpositionWriter w = new ExpositionWriter(Map.of(), List.of(), (b, n) -> chunks.add(java.util.Arrays.copyOf(b, n)));
+    ExpositionWriter w = new ExpositionWriter(Map.of(), List.of(), (b, n) -> chunks.add(Arrays.copyOf(b, n)));
     w.family(new Family("big", many));
     w.flush();
     assertTrue(chunks.size() > 10, "chunks: " + chunks.size());

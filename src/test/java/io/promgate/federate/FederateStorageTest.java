@@ -16,8 +16,11 @@ import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import java.net.URL;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
@@ -44,7 +47,7 @@ class FederateStorageTest {
   /** A series as Prometheus sends it: labels sorted by name. */
   private static Remote.TimeSeries series(String[] labels, double[] values, long[] ts) {
     Remote.TimeSeries.Builder b = Remote.TimeSeries.newBuilder();
-    java.util.TreeMap<String, String> sorted = new java.util.TreeMap<>();
+    TreeMap<String, String> sorted = new TreeMap<>();
     for (int i = 0; i < labels.length; i += 2) {
       sorted.put(labels[i], labels[i + 1]);
     }
@@ -64,7 +67,7 @@ class FederateStorageTest {
   }
 
   private Http.Response federate(String... match) {
-    String q = java.util.Arrays.stream(match).map(m -> "match%5B%5D=" + Http.param(m)).collect(Collectors.joining("&"));
+    String q = Arrays.stream(match).map(m -> "match%5B%5D=" + Http.param(m)).collect(Collectors.joining("&"));
     return Http.get(base() + "/federate?" + q);
   }
 
@@ -171,7 +174,7 @@ class FederateStorageTest {
   void federate_prometheusRemoteWrites_sameAnswerAsItsOwnFederate() {
     // Prometheus remote-writes only samples newer than its own start: the target's explicit
     // timestamps are taken once Prometheus runs.
-    java.util.concurrent.atomic.AtomicReference<String> body = new java.util.concurrent.atomic.AtomicReference<>("");
+    AtomicReference<String> body = new AtomicReference<>("");
     try (StaticServer target = StaticServer.text(body::get);
         RealPrometheus prometheus = RealPrometheus.start("""
             global: {scrape_interval: 1s}

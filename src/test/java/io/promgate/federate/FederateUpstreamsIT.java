@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.promgate.testing.Await;
+import io.promgate.testing.FreePorts;
 import io.promgate.testing.PromgateProcess;
 import io.promgate.testing.RealPrometheus;
 import java.io.ByteArrayInputStream;
@@ -20,15 +21,21 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.IntFunction;
+import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import java.util.zip.GZIPInputStream;
 import org.bouncycastle.crypto.generators.OpenBSDBCrypt;
 import org.junit.jupiter.api.Test;
@@ -53,7 +60,7 @@ class FederateUpstreamsIT {
     }
 
     String header(String name) {
-      List<String> v = headers.get(name.toLowerCase(java.util.Locale.ROOT));
+      List<String> v = headers.get(name.toLowerCase(Locale.ROOT));
       return v == null ? null : v.get(0);
     }
   }
@@ -102,7 +109,7 @@ class FederateUpstreamsIT {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    String targetList = java.util.Arrays.stream(targets).map(t -> "'" + t + "'").collect(Collectors.joining(", "));
+    String targetList = Arrays.stream(targets).map(t -> "'" + t + "'").collect(Collectors.joining(", "));
     return RealPrometheus.start(port -> """
         global:
           scrape_interval: 1s
@@ -306,8 +313,8 @@ class FederateUpstreamsIT {
   }
 
   /** Waits until both sides give the same set; on timeout, says what differs. */
-  private static <T> void awaitEqual(String what, java.util.function.Supplier<Set<T>> expected,
-      java.util.function.Supplier<Set<T>> actual) {
+  private static <T> void awaitEqual(String what, Supplier<Set<T>> expected,
+      Supplier<Set<T>> actual) {
     List<Set<T>> last = new ArrayList<>(List.of(Set.of(), Set.of()));
     try {
       Await.until(Duration.ofSeconds(30), what, () -> {
@@ -463,7 +470,7 @@ class FederateUpstreamsIT {
   void federate_largeAnswers_mergedFamilyByFamily() {
     int families = 60;
     int perFamily = 2000;
-    java.util.function.IntFunction<String> shard = k -> {
+    IntFunction<String> shard = k -> {
       StringBuilder sb = new StringBuilder();
       for (int f = 0; f < families; f++) {
         sb.append("# TYPE big_").append(String.format("%02d", f)).append(" untyped\n");
@@ -489,7 +496,7 @@ class FederateUpstreamsIT {
             """.formatted(up0.url(), up1.url()))) {
       String out = federate(promgate.url(), List.of("{__name__=~\"big_.*\"}"));
       List<String> names = familyNames(out);
-      assertEquals(java.util.stream.IntStream.range(0, families).mapToObj(f -> String.format("big_%02d", f)).toList(), names);
+      assertEquals(IntStream.range(0, families).mapToObj(f -> String.format("big_%02d", f)).toList(), names);
       List<Line> lines = lines(out);
       assertEquals(families * perFamily + (families / 2) * (perFamily - 1), lines.size());
       assertEquals(lines.size(), lines.stream().map(Line::labelText).distinct().count(), "no series twice");
@@ -611,7 +618,7 @@ class FederateUpstreamsIT {
   @Test
   void federate_everyUpstreamDown_503NamingEach() {
     try (StaticServer refusing = StaticServer.handler(ex -> StaticServer.reply(ex, 503, "shutting down")))  {
-      int closedPort = io.promgate.testing.FreePorts.next();
+      int closedPort = FreePorts.next();
       try (PromgateProcess promgate = PromgateProcess.start("""
           federation:
             upstreams: [{name: gone, url: "http://127.0.0.1:%d"}, {name: busy, url: "%s"}]
@@ -715,7 +722,7 @@ class FederateUpstreamsIT {
 
   @Test
   void federate_credentials_sentAsConfigured() {
-    List<String> seen = java.util.Collections.synchronizedList(new ArrayList<>());
+    List<String> seen = Collections.synchronizedList(new ArrayList<>());
     try (StaticServer up = StaticServer.handler(ex -> {
           seen.add(ex.getRequestURI().getRawPath() + " " + ex.getRequestHeaders().getFirst("Authorization"));
           StaticServer.reply(ex, 200, "m 1 1000\n");

@@ -9,6 +9,8 @@ import io.promgate.config.HaTrackerConfig;
 import io.promgate.metrics.Metrics;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Set;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -69,8 +71,8 @@ class HaTrackerTest {
     assertEquals(HaTracker.RETRY, write(p2, "b", T0));
     time.advance(200);
     assertEquals(2, store.proposals.size(), "both proposed term 1");
-    assertEquals(java.util.Set.of(1L), store.proposals.stream().map(HaStore.Proposal::term).collect(
-        java.util.stream.Collectors.toSet()));
+    assertEquals(Set.of(1L), store.proposals.stream().map(HaStore.Proposal::term).collect(
+        Collectors.toSet()));
     time.advance(600);
     assertEquals("a", elected(p1));
     assertEquals("a", elected(p2));

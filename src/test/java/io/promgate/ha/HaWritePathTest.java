@@ -12,6 +12,7 @@ import io.promgate.influx.LineBuffer;
 import io.promgate.metrics.Metrics;
 import io.promgate.prompb.Remote;
 import io.promgate.prompb.v2.WriteV2;
+import io.promgate.write.InvalidWriteException;
 import io.promgate.write.RemoteWriteDecoder;
 import io.promgate.write.WriteStats;
 import java.nio.charset.StandardCharsets;
@@ -20,6 +21,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
+import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -161,8 +164,8 @@ class HaWritePathTest {
     }
     RemoteWriteDecoder d = new RemoteWriteDecoder();
     d.ha(t.batch().database("db"), KEEP);
-    io.promgate.write.InvalidWriteException e = org.junit.jupiter.api.Assertions.assertThrows(
-        io.promgate.write.InvalidWriteException.class,
+    InvalidWriteException e = Assertions.assertThrows(
+        InvalidWriteException.class,
         () -> d.decode(pb, 0, pb.length, LIMITS, new LineBuffer(16), new WriteStats()));
     assertEquals("value of label \"__replica__\" is not valid UTF-8 in series {__name__=\"up\", __replica__=\"a\uFFFD\","
         + " cluster=\"c1\"}", e.getMessage());
@@ -181,7 +184,7 @@ class HaWritePathTest {
     HaTracker t = tracker(KEEP);
     Map<String, Integer> sym = new LinkedHashMap<>();
     sym.put("", 0);
-    java.util.function.Function<String, Integer> ref = s -> sym.computeIfAbsent(s, k -> sym.size());
+    Function<String, Integer> ref = s -> sym.computeIfAbsent(s, k -> sym.size());
     WriteV2.Request.Builder req = WriteV2.Request.newBuilder();
     for (String replica : new String[] {"b", "a"}) {
       WriteV2.TimeSeries.Builder s = WriteV2.TimeSeries.newBuilder();

@@ -5,7 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.promgate.config.InfluxDbConfig;
+import io.promgate.config.TlsConfig;
 import io.promgate.influx.InfluxClient;
+import io.promgate.influx.StorageException;
 import io.promgate.testing.FreePorts;
 import io.promgate.testing.RealInfluxDb;
 import io.vertx.core.Future;
@@ -16,6 +18,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -37,7 +40,7 @@ class InfluxHaStoreTest {
 
   private static InfluxClient client(String url, String db) {
     return new InfluxClient(vertx, new InfluxDbConfig(URI.create(url), db, "", "", "", "", Duration.ofSeconds(5),
-        false, 1 << 20, 2, io.promgate.config.TlsConfig.NONE));
+        false, 1 << 20, 2, TlsConfig.NONE));
   }
 
   private static <T> T await(Future<T> f) throws Exception {
@@ -88,7 +91,7 @@ class InfluxHaStoreTest {
   @Test
   void read_influxDbDown_fails() {
     InfluxHaStore store = new InfluxHaStore(() -> client("http://127.0.0.1:" + FreePorts.next(), "x"));
-    Exception e = org.junit.jupiter.api.Assertions.assertThrows(Exception.class, () -> await(store.read()));
-    assertTrue(e.getCause() instanceof io.promgate.influx.StorageException, String.valueOf(e.getCause()));
+    Exception e = Assertions.assertThrows(Exception.class, () -> await(store.read()));
+    assertTrue(e.getCause() instanceof StorageException, String.valueOf(e.getCause()));
   }
 }

@@ -1,10 +1,12 @@
 package io.promgate.ha;
 
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * The shared state as {@link InfluxHaStore} keeps it (max per cluster/replica over all nodes; every
@@ -19,11 +21,11 @@ final class MemoryHaStore implements HaStore {
   ManualTime time;
   long latencyMs;
 
-  private <T> Future<T> later(java.util.function.Supplier<T> action) {
+  private <T> Future<T> later(Supplier<T> action) {
     if (time == null || latencyMs == 0) {
       return Future.succeededFuture(action.get());
     }
-    io.vertx.core.Promise<T> p = io.vertx.core.Promise.promise();
+    Promise<T> p = Promise.promise();
     time.schedule(latencyMs, () -> p.complete(action.get()));
     return p.future();
   }

@@ -3,6 +3,7 @@ package io.promgate.influx;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -164,7 +165,7 @@ class ChunkedQueryReaderTest {
 
   /** A tiny MessagePack writer for fixtures (smallest encodings, as msgp picks them). */
   static final class Msgpack {
-    final java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    final ByteArrayOutputStream out = new ByteArrayOutputStream();
 
     Msgpack map(int n) {
       out.write(0x80 | n);

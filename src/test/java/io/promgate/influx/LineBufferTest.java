@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.SplittableRandom;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -21,7 +22,7 @@ class LineBufferTest {
 
   @Test
   void putLong_randomValues_matchLongToString() {
-    java.util.SplittableRandom rnd = new java.util.SplittableRandom(5);
+    SplittableRandom rnd = new SplittableRandom(5);
     LineBuffer b = new LineBuffer(1);
     for (int i = 0; i < 1_000_000; i++) {
       long v = rnd.nextLong() >> rnd.nextInt(64); // every magnitude, both signs
@@ -38,8 +39,8 @@ class LineBufferTest {
 
   @Test
   void putDouble_nonFinite_rejected() {
-    org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> new LineBuffer(1).putDouble(Double.NaN));
-    org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+    Assertions.assertThrows(IllegalArgumentException.class, () -> new LineBuffer(1).putDouble(Double.NaN));
+    Assertions.assertThrows(IllegalArgumentException.class,
         () -> new LineBuffer(1).putDouble(Double.NEGATIVE_INFINITY));
   }
 

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.promgate.config.InfluxDbConfig;
+import io.promgate.config.TlsConfig;
 import io.promgate.testing.RealInfluxDb;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
@@ -16,6 +17,7 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -35,7 +37,7 @@ class QueryStreamTest {
     influx = RealInfluxDb.shared();
     db = influx.freshDatabase("querystream");
     client = new InfluxClient(vertx, new InfluxDbConfig(URI.create(influx.url()), db, "", "", "", "", Duration.ofSeconds(10),
-        false, 1 << 20, 2, io.promgate.config.TlsConfig.NONE));
+        false, 1 << 20, 2, TlsConfig.NONE));
     StringBuilder lp = new StringBuilder();
     // -0.0, whole floats, tiny and huge floats, raw bits of a staleness marker, a tag needing quotes
     lp.append("m,__name__=m,job=a value=-0 1000\n");
@@ -64,7 +66,7 @@ class QueryStreamTest {
     public void series(String m, String[] keys, String[] values, int n, String[] columns, int cn) {
       // InfluxDB's MessagePack answer encodes tags as a Go map: their order varies from run to
       // run and carries no meaning, so compare the tag sets in key order.
-      java.util.TreeMap<String, String> tags = new java.util.TreeMap<>();
+      TreeMap<String, String> tags = new TreeMap<>();
       for (int i = 0; i < n; i++) {
         tags.put(keys[i], values[i]);
       }
@@ -131,7 +133,7 @@ class QueryStreamTest {
   @Test
   void query_missingDatabase_unavailable() throws Exception {
     InfluxClient other = new InfluxClient(vertx, new InfluxDbConfig(URI.create(influx.url()), "promgate_no_such_db", "", "", "",
-        "", Duration.ofSeconds(10), false, 1 << 20, 2, io.promgate.config.TlsConfig.NONE));
+        "", Duration.ofSeconds(10), false, 1 << 20, 2, TlsConfig.NONE));
     try {
       ExecutionException e = assertThrows(ExecutionException.class, () -> {
         Future<Void> f = vertx.getOrCreateContext().<Future<Void>>executeBlocking(() ->

@@ -3,6 +3,9 @@ package io.promgate.influx;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -49,7 +52,7 @@ class TagValuesTest {
     assertEquals(original, TagValues.decode(asStored));
   }
 
-  @org.junit.jupiter.api.Test
+  @Test
   void write_newline_neverEmitsRawNewline() {
     String s = write("a\nb");
     assertEquals(-1, s.indexOf('\n'));
@@ -74,7 +77,7 @@ class TagValuesTest {
     assertEquals(name, TagValues.decodeKey(key));
   }
 
-  @org.junit.jupiter.api.Test
+  @Test
   void copyAndClassify_everyByteAtEveryPosition_matchesClassifyAndCopies() {
     // Each of the 256 byte values at each offset of a 1..20-byte value, among plain filler, with
     // the value placed so that it ends at, near and far from the end of the array (word reads
@@ -84,7 +87,7 @@ class TagValuesTest {
         for (int c = 0; c < 256; c++) {
           for (int slack : new int[] {0, 3, 16}) {
             byte[] src = new byte[2 + len + slack];
-            java.util.Arrays.fill(src, (byte) 'a');
+            Arrays.fill(src, (byte) 'a');
             src[2 + pos] = (byte) c;
             byte[] dst = new byte[len + 8];
             int flags = TagValues.copyAndClassify(src, 2, len, dst, 0);
@@ -96,9 +99,9 @@ class TagValuesTest {
     }
   }
 
-  @org.junit.jupiter.api.Test
+  @Test
   void copyAndClassify_randomValues_matchClassify() {
-    java.util.SplittableRandom rnd = new java.util.SplittableRandom(3);
+    SplittableRandom rnd = new SplittableRandom(3);
     for (int i = 0; i < 200_000; i++) {
       byte[] src = new byte[rnd.nextInt(1, 40)];
       for (int j = 0; j < src.length; j++) {
@@ -109,8 +112,8 @@ class TagValuesTest {
       int n = rnd.nextInt(src.length - off + 1);
       byte[] dst = new byte[n + 8];
       assertEquals(TagValues.classify(src, off, n), TagValues.copyAndClassify(src, off, n, dst, 0));
-      assertEquals(java.util.Arrays.toString(java.util.Arrays.copyOfRange(src, off, off + n)),
-          java.util.Arrays.toString(java.util.Arrays.copyOf(dst, n)));
+      assertEquals(Arrays.toString(Arrays.copyOfRange(src, off, off + n)),
+          Arrays.toString(Arrays.copyOf(dst, n)));
     }
   }
 }

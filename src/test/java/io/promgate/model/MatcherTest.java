@@ -3,6 +3,7 @@ package io.promgate.model;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -37,18 +38,18 @@ class MatcherTest {
     assertEquals(expected, Matcher.of(type, name, value).matches(input));
   }
 
-  @org.junit.jupiter.api.Test
+  @Test
   void matches_dotDoesNotMatchNewline_asPrometheus2() {
     assertEquals(false, Matcher.of(Matcher.Type.RE, "l", ".*").matches("a\nb"));
   }
 
-  @org.junit.jupiter.api.Test
+  @Test
   void of_invalidRegex_rejectsWithRe2Message() {
     var e = assertThrows(IllegalArgumentException.class, () -> Matcher.of(Matcher.Type.RE, "job", "(a"));
     assertEquals("invalid regular expression \"(a\" in matcher for label \"job\": missing closing )", e.getMessage());
   }
 
-  @org.junit.jupiter.api.Test
+  @Test
   void of_regexNestedPastGoLimit_refusedBeforeCompiling() {
     String deep = "(".repeat(1001) + "a" + ")".repeat(1001);
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Matcher.of(Matcher.Type.RE, "l", deep));

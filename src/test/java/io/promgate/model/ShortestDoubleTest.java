@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.math.BigDecimal;
+import java.math.BigInteger;
 import java.math.MathContext;
 import java.math.RoundingMode;
 import java.nio.charset.StandardCharsets;
@@ -140,16 +141,16 @@ class ShortestDoubleTest {
   void floorLogarithms_exactOverEveryDoubleExponent() {
     for (int e = -2000; e <= 2000; e++) {
       // floor(e·log10 2) = the exponent of 2^e in scientific notation
-      BigDecimal pow2 = e >= 0 ? new BigDecimal(java.math.BigInteger.TWO.pow(e)) : BigDecimal.ONE.divide(
-          new BigDecimal(java.math.BigInteger.TWO.pow(-e)));
+      BigDecimal pow2 = e >= 0 ? new BigDecimal(BigInteger.TWO.pow(e)) : BigDecimal.ONE.divide(
+          new BigDecimal(BigInteger.TWO.pow(-e)));
       assertEquals(pow2.precision() - pow2.scale() - 1, ShortestDouble.flog10pow2(e), "flog10pow2(" + e + ")");
       BigDecimal threeQuarters = pow2.multiply(new BigDecimal("0.75"));
       assertEquals(threeQuarters.precision() - threeQuarters.scale() - 1, ShortestDouble.flog10threeQuartersPow2(e),
           "flog10threeQuartersPow2(" + e + ")");
       // floor(e·log2 10) = the bit length of 10^e minus one (for e ≥ 0), mirrored for e < 0
       int expected = e >= 0
-          ? java.math.BigInteger.TEN.pow(e).bitLength() - 1
-          : -java.math.BigInteger.TEN.pow(-e).bitLength() + (java.math.BigInteger.TEN.pow(-e).bitCount() == 1 ? 1 : 0);
+          ? BigInteger.TEN.pow(e).bitLength() - 1
+          : -BigInteger.TEN.pow(-e).bitLength() + (BigInteger.TEN.pow(-e).bitCount() == 1 ? 1 : 0);
       assertEquals(expected, ShortestDouble.flog2pow10(e), "flog2pow10(" + e + ")");
     }
   }

@@ -5,10 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.promgate.influx.InfluxQuery;
 import io.promgate.model.Labels;
 import io.promgate.prompb.Remote;
 import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
@@ -193,11 +196,11 @@ class EncodersTest {
   void samples_paddedTimestamps_parseToTheirValues() throws Exception {
     SeriesEntry a = entry(4, "__name__", "m");
     // width 10 (a negative start): every timestamp field takes 11 bytes, small and negative ones too
-    long[][][] data = {{{0, 1, 1, 2, -1, 3, io.promgate.influx.InfluxQuery.MAX_MS, 4}}};
+    long[][][] data = {{{0, 1, 1, 2, -1, 3, InfluxQuery.MAX_MS, 4}}};
     Remote.ReadResponse r = samples(List.of(new SamplesEncoder.Plan(List.of(a), SamplesEncoder.timestampWidth(-5, 10))), data);
     List<Long> ts = new ArrayList<>();
     r.getResults(0).getTimeseries(0).getSamplesList().forEach(s -> ts.add(s.getTimestamp()));
-    assertEquals(List.of(0L, 1L, -1L, io.promgate.influx.InfluxQuery.MAX_MS), ts);
+    assertEquals(List.of(0L, 1L, -1L, InfluxQuery.MAX_MS), ts);
   }
 
   @Test
@@ -212,7 +215,7 @@ class EncodersTest {
         int end = SamplesEncoder.putTimestamp(b, 0, t, width);
         assertEquals(1 + width, end, "t=" + t + " width=" + width);
         // Sample{timestamp=2}: the generated (Java) parser must read the value back
-        assertEquals(t, Remote.Sample.parseFrom(java.util.Arrays.copyOf(b, end)).getTimestamp(), "t=" + t + " width=" + width);
+        assertEquals(t, Remote.Sample.parseFrom(Arrays.copyOf(b, end)).getTimestamp(), "t=" + t + " width=" + width);
       }
     }
   }
@@ -220,7 +223,7 @@ class EncodersTest {
   @Test
   void utf8Length_matchesTheEncoder() {
     for (String s : new String[] {"", "abc", "ü", "✓", "𝄞", "a\uD800b", "\uDC00", "\uFFFF\uE000"}) {
-      assertEquals(s.getBytes(java.nio.charset.StandardCharsets.UTF_8).length, Proto.utf8Length(s), s);
+      assertEquals(s.getBytes(StandardCharsets.UTF_8).length, Proto.utf8Length(s), s);
     }
   }
 
@@ -229,7 +232,7 @@ class EncodersTest {
     for (String s : new String[] {"", "abc", "ü", "\u07ff\u0800", "✓", "𝄞", "a\uD800b", "\uDC00", "\uFFFF\uE000", "x\uDBFF\uDFFF"}) {
       byte[] b = new byte[4 * s.length() + 2];
       int end = Proto.putUtf8(b, 1, s);
-      assertArrayEquals(s.getBytes(java.nio.charset.StandardCharsets.UTF_8), java.util.Arrays.copyOfRange(b, 1, end), s);
+      assertArrayEquals(s.getBytes(StandardCharsets.UTF_8), Arrays.copyOfRange(b, 1, end), s);
     }
   }
 
@@ -244,7 +247,7 @@ class EncodersTest {
       ts.addLabels(Remote.Label.newBuilder().setName(l.name(i)).setValue(l.value(i)));
     }
     // TimeSeries{labels=1} with no samples is exactly the repeated field
-    assertArrayEquals(ts.build().toByteArray(), java.util.Arrays.copyOfRange(b, 2, end));
+    assertArrayEquals(ts.build().toByteArray(), Arrays.copyOfRange(b, 2, end));
   }
 
   @Test

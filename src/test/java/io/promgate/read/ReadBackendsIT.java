@@ -14,6 +14,7 @@ import io.promgate.testing.RealInfluxDb;
 import io.promgate.testing.RemoteRequests;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
@@ -67,7 +68,7 @@ class ReadBackendsIT {
         var sb = ReadRequests.sorted(ReadRequests.samples(ReadRequests.post(storage.url() + "/api/v1/read", request(false, one))));
         assertEquals(sa, sb, "SAMPLES differ for query " + q + ": " + one);
         // (a stream has no frame for a query without series, so an empty answer decodes to no entry)
-        assertEquals(sa.get(0).isEmpty() ? java.util.Map.of() : sa, ReadRequests.sorted(ReadRequests.chunks(a)),
+        assertEquals(sa.get(0).isEmpty() ? Map.of() : sa, ReadRequests.sorted(ReadRequests.chunks(a)),
             "SAMPLES and chunks differ for query " + q);
         if (q < queries.size() - 1) {
           assertTrue(!sa.get(0).isEmpty(), "query " + q + " selects nothing: the comparison would be empty");

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.promgate.prompb.Remote;
 import io.promgate.testing.Http;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -79,7 +80,7 @@ final class ReadRequests {
     Remote.ReadResponse resp;
     try {
       resp = Remote.ReadResponse.parseFrom(Snappy.uncompress(r.bytes()));
-    } catch (java.io.IOException e) {
+    } catch (IOException e) {
       throw new AssertionError("not a snappy ReadResponse", e);
     }
     Map<Integer, Map<String, List<StreamedChunks.Sample>>> out = new LinkedHashMap<>();

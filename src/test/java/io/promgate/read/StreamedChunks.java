@@ -1,5 +1,6 @@
 package io.promgate.read;
 
+import io.promgate.model.Labels;
 import io.promgate.prompb.Remote;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -99,7 +100,7 @@ public final class StreamedChunks {
    * what Prometheus requires on the wire: sorted by name, no duplicate or empty names, no empty values.
    */
   static String labels(List<Remote.Label> labels) {
-    io.promgate.model.Labels.Builder b = new io.promgate.model.Labels.Builder();
+    Labels.Builder b = new Labels.Builder();
     String previous = null;
     for (Remote.Label l : labels) {
       if (l.getName().isEmpty() || l.getValue().isEmpty() || (previous != null && previous.compareTo(l.getName()) >= 0)) {

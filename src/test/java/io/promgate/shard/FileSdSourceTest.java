@@ -20,6 +20,7 @@ import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
@@ -68,7 +69,7 @@ class FileSdSourceTest {
   }
 
   private static TargetGroup group(Path file, int i, List<String> targets, Map<String, String> labels) {
-    java.util.TreeMap<String, String> l = new java.util.TreeMap<>(labels);
+    TreeMap<String, String> l = new TreeMap<>(labels);
     l.put("__meta_filepath", file.toString());
     return new TargetGroup(file + ":" + i, targets, l);
   }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.promgate.config.PromgateConfig;
 import io.promgate.metrics.Metrics;
+import io.promgate.relabel.Relabeler;
 import io.promgate.testing.Await;
 import io.promgate.testing.FreePorts;
 import io.promgate.testing.Http;
@@ -15,6 +16,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -174,7 +176,7 @@ class ShardEndpointsTest {
     assertEquals(deadUrl, shard1.getString("url"));
     assertEquals("down", shard1.getString("health"));
     assertTrue(!shard1.getString("lastProbeError").isEmpty(), shard1.encode());
-    assertTrue(java.time.Instant.parse(shard1.getString("healthSince")).toEpochMilli() > 0);
+    assertTrue(Instant.parse(shard1.getString("healthSince")).toEpochMilli() > 0);
     // hashmod("localhost:9100", 2) = 1: the one target of shard 1 now on shard 0.
     assertEquals(3, shard0.getInteger("targets"));
     assertEquals(0, shard1.getInteger("targets"));
@@ -219,8 +221,8 @@ class ShardEndpointsTest {
     JsonObject data = json(Http.get(base + "/api/v1/shards/preview?modulus=3")).getJsonObject("data");
     JsonArray moves = new JsonArray();
     for (String t : new String[] {"localhost:9100", "a:1", "b:1"}) {
-      int from = (int) io.promgate.relabel.Relabeler.hashmod(t, 2);
-      int to = (int) io.promgate.relabel.Relabeler.hashmod(t, 3);
+      int from = (int) Relabeler.hashmod(t, 2);
+      int to = (int) Relabeler.hashmod(t, 3);
       if (from != to) {
         moves.add(new JsonObject().put("target", t).put("from", from).put("to", to));
       }

@@ -35,6 +35,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
+import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
 import org.bouncycastle.openssl.PEMKeyPair;
 import org.bouncycastle.openssl.PEMParser;
 import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
@@ -152,7 +153,7 @@ class ShardHealthTest {
     try (Reader r = Files.newBufferedReader(pem[1]); PEMParser p = new PEMParser(r)) {
       Object o = p.readObject();
       key = o instanceof PEMKeyPair kp ? new JcaPEMKeyConverter().getKeyPair(kp).getPrivate()
-          : new JcaPEMKeyConverter().getPrivateKey((org.bouncycastle.asn1.pkcs.PrivateKeyInfo) o);
+          : new JcaPEMKeyConverter().getPrivateKey((PrivateKeyInfo) o);
     }
     KeyStore ks = KeyStore.getInstance("PKCS12");
     ks.load(null, null);

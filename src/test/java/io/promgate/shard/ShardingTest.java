@@ -8,10 +8,11 @@ import io.promgate.config.ConfigException;
 import io.promgate.config.PromgateConfig;
 import io.promgate.config.ShardingConfig;
 import io.promgate.metrics.Metrics;
-import io.promgate.testing.Await;
-import io.vertx.core.Vertx;
 import io.promgate.relabel.Relabeler;
+import io.promgate.testing.Await;
+import io.promgate.testing.FreePorts;
 import io.promgate.testing.RealPrometheus;
+import io.vertx.core.Vertx;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -149,7 +150,7 @@ class ShardingTest {
 
   @Test
   void start_replacingAnother_failedOverShardStaysFailedOver() throws Exception {
-    int dead = io.promgate.testing.FreePorts.next();
+    int dead = FreePorts.next();
     String yaml = "{modulus: 2, shard_urls: ['http://127.0.0.1:%d', 'http://127.0.0.1:%d'], failover_after: 1s,"
         + " static_configs: [{targets: [%s]}]}";
     Sharding old = Sharding.start(vertx, config(yaml.formatted(dead, dead, "'a:1', 'b:1'")), List.of(), meters, null);

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import io.vertx.core.buffer.Buffer;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -156,7 +157,7 @@ class TargetGroupsTest {
   @Test
   void toJson_groups_httpSdFormatWithLabelsAsGiven() {
     Buffer out = TargetGroups.toJson(List.of(
-        new TargetGroup("s:0", List.of("a:1", "b:\"2\""), new java.util.TreeMap<>(Map.of("z", "", "a", "x\ny"))),
+        new TargetGroup("s:0", List.of("a:1", "b:\"2\""), new TreeMap<>(Map.of("z", "", "a", "x\ny"))),
         new TargetGroup("s:1", List.of(), Map.of())));
     assertEquals("[{\"targets\":[\"a:1\",\"b:\\\"2\\\"\"],\"labels\":{\"a\":\"x\\ny\",\"z\":\"\"}},"
         + "{\"targets\":[],\"labels\":{}}]", out.toString());
@@ -165,7 +166,7 @@ class TargetGroupsTest {
   @Test
   void toJson_thenParseJson_roundTrip() throws SdFormatException {
     List<TargetGroup> in = List.of(new TargetGroup("src:0", List.of("h:1", "ü:2"),
-        new java.util.TreeMap<>(Map.of("__meta_url", "http://sd/", "k", "v ✓"))));
+        new TreeMap<>(Map.of("__meta_url", "http://sd/", "k", "v ✓"))));
     assertEquals(in, TargetGroups.parseJson(TargetGroups.toJson(in), "src", "__meta_url", "http://sd/"));
   }
 }

@@ -2,11 +2,13 @@ package io.promgate.testing;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The packaged promgate ({@code target/quarkus-app/quarkus-run.jar}, built by {@code mvn package})
@@ -126,7 +128,7 @@ public final class PromgateProcess implements AutoCloseable {
     command.addAll(List.of(args));
     try {
       Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-      if (!p.waitFor(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+      if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
         p.destroyForcibly();
         throw new IllegalStateException("promgate " + String.join(" ", args) + " did not exit within " + timeout);
       }
@@ -149,7 +151,7 @@ public final class PromgateProcess implements AutoCloseable {
   }
 
   public int port() {
-    return java.net.URI.create(url).getPort();
+    return URI.create(url).getPort();
   }
 
   /** promgate's own /metrics, in Prometheus text format. */

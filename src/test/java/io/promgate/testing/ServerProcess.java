@@ -13,6 +13,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
 
 /**
@@ -78,11 +79,11 @@ final class ServerProcess {
   }
 
   /** Starts the process and waits until {@code ready} holds ({@code what} names it in errors). */
-  synchronized void start(String what, java.util.function.BooleanSupplier ready, Duration timeout) {
+  synchronized void start(String what, BooleanSupplier ready, Duration timeout) {
     start(what, "no " + what, ready, timeout);
   }
 
-  private void start(String what, String notReady, java.util.function.BooleanSupplier ready, Duration timeout) {
+  private void start(String what, String notReady, BooleanSupplier ready, Duration timeout) {
     if (process != null && process.isAlive()) {
       throw new IllegalStateException(name + " is already running");
     }

@@ -8,6 +8,7 @@ import io.promgate.testing.Await;
 import io.promgate.testing.PromgateProcess;
 import io.promgate.testing.RealInfluxDb;
 import io.promgate.testing.SecuredPromgate;
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -100,7 +101,7 @@ class AuthEveryPathIT {
         try {
           send(client, "GET", https + "/-/healthy", null);
           return false;
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
           return true;
         } catch (Exception e) {
           throw new IllegalStateException(e);

@@ -6,6 +6,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.Socket;
+import java.net.SocketException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 
@@ -54,7 +55,7 @@ final class RawHttp {
         for (int n; (n = in.read(buf)) > 0; ) {
           all.write(buf, 0, n);
         }
-      } catch (java.net.SocketException e) {
+      } catch (SocketException e) {
         // reset after the answer: keep what arrived
       }
       String text = all.toString(StandardCharsets.UTF_8);

@@ -4,11 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.promgate.testing.Await;
 import io.promgate.testing.PromgateProcess;
 import io.promgate.testing.RealInfluxDb;
 import io.promgate.testing.RealPrometheus;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.TreeSet;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -37,7 +40,7 @@ class RawRequestTargetIT {
         federation:
           upstreams: [{name: p, url: '%s'}]
         """.formatted(RealInfluxDb.shared().url(), prometheus.url()));
-    io.promgate.testing.Await.until(java.time.Duration.ofSeconds(30), "Prometheus scraped itself",
+    Await.until(Duration.ofSeconds(30), "Prometheus scraped itself",
         () -> !series(RawHttp.get(prometheus.url(), "/federate?match[]=up").body()).isEmpty());
   }
 
@@ -144,6 +147,6 @@ class RawRequestTargetIT {
 
   private static void assertReason(RawHttp.Response r, int status, String body) {
     assertEquals(status + " " + body, r.status() + " " + r.body(), r.head());
-    assertTrue(r.head().toLowerCase(java.util.Locale.ROOT).contains("content-type: text/plain"), r.head());
+    assertTrue(r.head().toLowerCase(Locale.ROOT).contains("content-type: text/plain"), r.head());
   }
 }

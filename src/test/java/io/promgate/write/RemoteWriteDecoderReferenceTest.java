@@ -3,6 +3,7 @@ package io.promgate.write;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.google.protobuf.ByteString;
+import io.promgate.config.ConfigException;
 import io.promgate.config.PromgateConfig;
 import io.promgate.config.RemoteWriteConfig;
 import io.promgate.influx.LineBuffer;
@@ -22,7 +23,9 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.SplittableRandom;
+import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -43,7 +46,7 @@ class RemoteWriteDecoderReferenceTest {
   private static RemoteWriteConfig limits() {
     try {
       return PromgateConfig.parse("t", "remote_write: {max_label_name_length: 10, max_label_value_length: 12}").remoteWrite();
-    } catch (io.promgate.config.ConfigException e) {
+    } catch (ConfigException e) {
       throw new AssertionError(e);
     }
   }
@@ -80,10 +83,10 @@ class RemoteWriteDecoderReferenceTest {
     }
     // The generator must exercise both outcomes in earnest, and the 1.0 fast path must have
     // taken most valid series (the rest have "time", an escaped value, or __name__ not first).
-    org.junit.jupiter.api.Assertions.assertTrue(valid > 6_000 && valid < 16_000, "valid sets: " + valid);
-    org.junit.jupiter.api.Assertions.assertTrue(fastPathSeries > valid / 3, "fast path took " + fastPathSeries + " of " + valid);
+    Assertions.assertTrue(valid > 6_000 && valid < 16_000, "valid sets: " + valid);
+    Assertions.assertTrue(fastPathSeries > valid / 3, "fast path took " + fastPathSeries + " of " + valid);
     // 2.0: two identical series per request, the second from the symbol cache
-    org.junit.jupiter.api.Assertions.assertTrue(fastPathSeriesV2 > 2 * valid / 3,
+    Assertions.assertTrue(fastPathSeriesV2 > 2 * valid / 3,
         "2.0 fast path took " + fastPathSeriesV2 + " of " + 2 * valid);
   }
 
@@ -121,7 +124,7 @@ class RemoteWriteDecoderReferenceTest {
         }
       }
       case 3 -> { // any order: Prometheus's receiver sorts
-        Collections.shuffle(labels, new java.util.Random(rnd.nextLong()));
+        Collections.shuffle(labels, new Random(rnd.nextLong()));
       }
       case 4 -> { // a duplicate name anywhere, found once sorted
         if (!labels.isEmpty()) {

@@ -8,6 +8,10 @@ import io.promgate.config.RemoteWriteConfig;
 import io.promgate.influx.LineBuffer;
 import io.promgate.prompb.Remote;
 import io.promgate.write.InvalidWriteException.Reason;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Test;
 
 class RemoteWriteDecoderTest {
@@ -221,7 +225,7 @@ class RemoteWriteDecoderTest {
   }
 
   private static byte[] cat(byte[]... parts) {
-    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
     for (byte[] p : parts) {
       out.writeBytes(p);
     }
@@ -327,7 +331,7 @@ class RemoteWriteDecoderTest {
     System.arraycopy(ts, 0, req, 2, ts.length);
     var e = rejects(req);
     assertEquals(Reason.INVALID_LABELS, e.reason());
-    org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().startsWith("value of label \"a\" is not valid UTF-8"), e.getMessage());
+    Assertions.assertTrue(e.getMessage().startsWith("value of label \"a\" is not valid UTF-8"), e.getMessage());
   }
 
   @Test
@@ -339,7 +343,7 @@ class RemoteWriteDecoderTest {
 
   @Test
   void decode_tooManyLabels_rejectsWithLimitName() throws Exception {
-    RemoteWriteConfig small = io.promgate.config.PromgateConfig.parse("t", "remote_write: {max_labels_per_series: 2}").remoteWrite();
+    RemoteWriteConfig small = PromgateConfig.parse("t", "remote_write: {max_labels_per_series: 2}").remoteWrite();
     byte[] pb = Remote.WriteRequest.newBuilder()
         .addTimeseries(series("__name__", "m", "a", "1", "b", "2", "|", "1", "1")).build().toByteArray();
     var e = assertThrows(InvalidWriteException.class,
@@ -349,7 +353,7 @@ class RemoteWriteDecoderTest {
 
   @Test
   void decode_tooManySamples_rejectsWith413() throws Exception {
-    RemoteWriteConfig small = io.promgate.config.PromgateConfig.parse("t", "remote_write: {max_samples_per_request: 2}").remoteWrite();
+    RemoteWriteConfig small = PromgateConfig.parse("t", "remote_write: {max_samples_per_request: 2}").remoteWrite();
     byte[] pb = Remote.WriteRequest.newBuilder()
         .addTimeseries(series("__name__", "m", "|", "1", "1", "2", "2", "3", "3")).build().toByteArray();
     var e = assertThrows(InvalidWriteException.class,
@@ -371,7 +375,7 @@ class RemoteWriteDecoderTest {
 
   @Test
   void decode_writeRelabelConfigs_dropAndRewriteBeforeStorage() throws Exception {
-    RemoteWriteConfig relabel = io.promgate.config.PromgateConfig.parse("t", """
+    RemoteWriteConfig relabel = PromgateConfig.parse("t", """
         remote_write:
           write_relabel_configs:
             - source_labels: [__name__]
@@ -402,9 +406,9 @@ class RemoteWriteDecoderTest {
         for (int c = 0; c < 256; c++) {
           for (int slack : new int[] {0, 3, 16}) { // at, near and far from the end of the array
             byte[] b = new byte[1 + len + slack];
-            java.util.Arrays.fill(b, (byte) 'a');
+            Arrays.fill(b, (byte) 'a');
             b[1 + pos] = (byte) c;
-            String name = new String(b, 1, len, java.nio.charset.StandardCharsets.ISO_8859_1);
+            String name = new String(b, 1, len, StandardCharsets.ISO_8859_1);
             assertEquals(name.matches("[a-zA-Z_][a-zA-Z0-9_]*"), LabelBytes.isLabelName(b, 1, len), name);
             assertEquals(name.matches("[a-zA-Z_:][a-zA-Z0-9_:]*"), LabelBytes.isMetricName(b, 1, len), name);
           }
@@ -421,11 +425,11 @@ class RemoteWriteDecoderTest {
       for (int pos = 0; pos < len; pos++) {
         for (int c = 0; c < 256; c++) {
           byte[] name = new byte[len];
-          java.util.Arrays.fill(name, (byte) 'z');
+          Arrays.fill(name, (byte) 'z');
           name[pos] = (byte) c;
           // By hand: protobuf-java refuses to encode a name that is not UTF-8.
           // TimeSeries{ Label{"__name__", "m"}, Label{name, "v"}, Sample{1.0, 1} }
-          java.io.ByteArrayOutputStream ts = new java.io.ByteArrayOutputStream();
+          ByteArrayOutputStream ts = new ByteArrayOutputStream();
           ts.writeBytes(bytes(0x0a, 0x0d, 0x0a, 0x08, '_', '_', 'n', 'a', 'm', 'e', '_', '_', 0x12, 0x01, 'm'));
           ts.writeBytes(bytes(0x0a, 5 + len, 0x0a, len));
           ts.writeBytes(name);
@@ -435,7 +439,7 @@ class RemoteWriteDecoderTest {
           pb[0] = 0x0a;
           pb[1] = (byte) ts.size();
           System.arraycopy(ts.toByteArray(), 0, pb, 2, ts.size());
-          String s = new String(name, java.nio.charset.StandardCharsets.ISO_8859_1);
+          String s = new String(name, StandardCharsets.ISO_8859_1);
           boolean valid = s.matches("[a-zA-Z_][a-zA-Z0-9_]*");
           String result;
           try {

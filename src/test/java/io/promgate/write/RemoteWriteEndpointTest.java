@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.promgate.influx.TagValues;
 import io.promgate.prompb.Remote;
+import io.promgate.prompb.v2.WriteV2;
 import io.promgate.testing.Http;
 import io.promgate.testing.PromgateWithInfluxDb;
 import io.promgate.testing.RealInfluxDb;
@@ -18,11 +19,14 @@ import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import java.net.URL;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
+import org.xerial.snappy.Snappy;
 
 /** {@code /api/v1/write} against a real InfluxDB: what is stored, and what is refused and how. */
 @QuarkusTest
@@ -155,7 +159,7 @@ class RemoteWriteEndpointTest {
   void write_truncatedSnappy_400() {
     byte[] body = snappy(Remote.WriteRequest.newBuilder()
         .addTimeseries(sample(series("__name__", "x", "job", "a long enough label value to compress"), 1, 1)).build().toByteArray());
-    byte[] cut = java.util.Arrays.copyOf(body, body.length - 4);
+    byte[] cut = Arrays.copyOf(body, body.length - 4);
     var r = postRaw(write.toString(), cut, RemoteWriteRequests.HEADERS);
     assertEquals(400, r.status());
     assertTrue(r.body().startsWith("corrupt snappy block"), r.body());
@@ -196,9 +200,9 @@ class RemoteWriteEndpointTest {
         .addTimeseries(sample(series("job", "j", "__name__", m1, "zone", "z2"), 2.5, 1_700_000_000_000L)).build());
     assertEquals(204, r1.status(), r1.body());
     var sym = new RemoteWriteV2DecoderTest.Symbols();
-    var v2 = io.promgate.prompb.v2.WriteV2.Request.newBuilder()
+    var v2 = WriteV2.Request.newBuilder()
         .addTimeseries(RemoteWriteV2DecoderTest.series(sym, "job", "j", "__name__", m2, "instance", "i")
-            .addSamples(io.promgate.prompb.v2.WriteV2.Sample.newBuilder().setValue(3.5).setTimestamp(1_700_000_000_000L)))
+            .addSamples(WriteV2.Sample.newBuilder().setValue(3.5).setTimestamp(1_700_000_000_000L)))
         .addAllSymbols(sym.table()).build();
     var r2 = Http.post(write.toString(), snappy(v2.toByteArray()), "Content-Type", RemoteWriteV2EndpointTest.V2_TYPE,
         "Content-Encoding", "snappy", "X-Prometheus-Remote-Write-Version", "2.0.0");
@@ -220,7 +224,7 @@ class RemoteWriteEndpointTest {
         "Content-Encoding", "snappy", "X-Prometheus-Remote-Read-Version", "0.1.0");
     assertEquals(200, r.status(), r.body());
     List<String> out = new ArrayList<>();
-    for (Remote.TimeSeries ts : Remote.ReadResponse.parseFrom(org.xerial.snappy.Snappy.uncompress(r.bytes()))
+    for (Remote.TimeSeries ts : Remote.ReadResponse.parseFrom(Snappy.uncompress(r.bytes()))
         .getResults(0).getTimeseriesList()) {
       StringBuilder sb = new StringBuilder("{");
       for (Remote.Label l : ts.getLabelsList()) {
@@ -323,7 +327,7 @@ class RemoteWriteEndpointTest {
 
   @Test
   void outage_influxDbDown_503ThenRetriedWriteLands() {
-    org.junit.jupiter.api.Assumptions.assumeTrue(influx.canStopAndStart(), "needs an InfluxDB this test can stop");
+    Assumptions.assumeTrue(influx.canStopAndStart(), "needs an InfluxDB this test can stop");
     Remote.WriteRequest req = Remote.WriteRequest.newBuilder()
         .addTimeseries(sample(series("__name__", "rw_outage", "job", "j"), 42, 1_700_000_000_000L)).build();
     influx.stop();

@@ -4,6 +4,7 @@ import static io.promgate.write.RemoteWriteV2DecoderTest.series;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.promgate.prompb.Remote;
 import io.promgate.prompb.v2.WriteV2;
 import io.promgate.testing.Http;
 import io.promgate.testing.PromgateWithInfluxDb;
@@ -13,6 +14,7 @@ import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import java.net.URL;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** Remote write 2.0 on {@code /api/v1/write}: negotiation, response headers, storage, metadata. */
@@ -64,7 +66,7 @@ class RemoteWriteV2EndpointTest {
 
   @Test
   void writeV2_malformed_400WithReasonAndNothingStored() {
-    WriteV2.Request req = WriteV2.Request.newBuilder().addAllSymbols(java.util.List.of("", "__name__", "rw2_bad"))
+    WriteV2.Request req = WriteV2.Request.newBuilder().addAllSymbols(List.of("", "__name__", "rw2_bad"))
         .addTimeseries(WriteV2.TimeSeries.newBuilder().addLabelsRefs(1).addLabelsRefs(2).addLabelsRefs(7)
             .addSamples(WriteV2.Sample.newBuilder().setValue(1).setTimestamp(1)))
         .build();
@@ -85,7 +87,7 @@ class RemoteWriteV2EndpointTest {
 
   @Test
   void writeV1_answersVersionHeaderWithoutWrittenCounts() {
-    var r = RemoteWriteRequests.post(write.toString(), io.promgate.prompb.Remote.WriteRequest.getDefaultInstance());
+    var r = RemoteWriteRequests.post(write.toString(), Remote.WriteRequest.getDefaultInstance());
     assertEquals(204, r.status());
     assertEquals("0.1.0", r.headers().firstValue("X-Prometheus-Remote-Write-Version").orElse(""));
   }

@@ -22,9 +22,11 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -188,7 +190,7 @@ class StorageRpcTest {
     int free = FreePorts.next();
     StoragePredicate p = StoragePredicate.of(db, "", List.of(Matcher.of(Type.EQ, "__name__", "up")), 0, 1);
     Future<Void> f = client.storageRead("127.0.0.1", free, p, Fields.VALUE, false, null, new Recorder(), null).done();
-    ExecutionException e = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class,
+    ExecutionException e = Assertions.assertThrows(ExecutionException.class,
         () -> f.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS));
     StorageException se = assertInstanceOf(StorageException.class, e.getCause());
     assertEquals(StorageException.Kind.UNAVAILABLE, se.kind());
@@ -213,7 +215,7 @@ class StorageRpcTest {
       influx.write(db, lp.toString());
       lp.setLength(0);
     }
-    java.util.concurrent.CompletableFuture<StorageRpc> rpc = new java.util.concurrent.CompletableFuture<>();
+    CompletableFuture<StorageRpc> rpc = new CompletableFuture<>();
     int[] rows = {0};
     ChunkedQueryReader.Handler cancelling = new ChunkedQueryReader.Handler() {
       @Override
@@ -228,7 +230,7 @@ class StorageRpcTest {
     };
     StoragePredicate p = StoragePredicate.of(db, "", List.of(Matcher.of(Type.EQ, "__name__", "big")), 0, Long.MAX_VALUE / 2);
     rpc.complete(client.storageRead(host, port, p, Fields.VALUE, false, null, cancelling, null));
-    ExecutionException e = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class,
+    ExecutionException e = Assertions.assertThrows(ExecutionException.class,
         () -> rpc.join().done().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS));
     assertEquals("storage read cancelled", e.getCause().getMessage());
     Thread.sleep(3000); // InfluxDB finishes sending what is drained (200,000 points)
@@ -246,7 +248,7 @@ class StorageRpcTest {
       StoragePredicate p = StoragePredicate.of(db, "", List.of(Matcher.of(Type.EQ, "__name__", "up")), 0, 1);
       Future<Void> f = client.storageRead("127.0.0.1", server.actualPort(), p, Fields.VALUE, false, null, new Recorder(), null)
           .done();
-      ExecutionException e = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class,
+      ExecutionException e = Assertions.assertThrows(ExecutionException.class,
           () -> f.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS));
       return assertInstanceOf(StorageException.class, e.getCause()).getMessage();
     } finally {
