@@ -47,7 +47,7 @@ public record RemoteWriteConfig(
             Relabeler.of(RelabelConfigs.parse(
                 t.list("write_relabel_configs"), t.pathOf("write_relabel_configs"), t.errors())),
             HaTrackerConfig.read(t.child("ha_tracker")),
-            // 0: half the JVM's max heap (limits.MemoryBudget); bytes every request in flight may hold at once
+            // 0: derived from the JVM's max heap (limits.MemoryBudget); bytes every request in flight may hold at once
             t.bytes("memory_budget", 0, 0, Long.MAX_VALUE),
             // a body not fully arrived by then is answered 408 and its connection closed
             t.duration("body_timeout", Duration.ofMinutes(1)));

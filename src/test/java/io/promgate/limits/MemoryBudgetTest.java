@@ -8,8 +8,11 @@ import org.junit.jupiter.api.Test;
 
 class MemoryBudgetTest {
   @Test
-  void derived_isHalfTheMaxHeap() {
-    assertEquals(128L << 20, MemoryBudget.derived(256L << 20));
+  void derived_isHalfTheHeapBeyond128MiB_atLeastAQuarter() {
+    assertEquals(64L << 20, MemoryBudget.derived(256L << 20)); // the launcher's -Xmx256m
+    assertEquals(192L << 20, MemoryBudget.derived(512L << 20));
+    assertEquals(448L << 20, MemoryBudget.derived(1L << 30));
+    assertEquals(16L << 20, MemoryBudget.derived(64L << 20));
   }
 
   @Test
@@ -43,8 +46,29 @@ class MemoryBudgetTest {
   }
 
   @Test
+  void reserve_aloneGrowingPastBudget_admitted_butNotWhileAnotherRequestHoldsBytes() {
+    MemoryBudget b = new MemoryBudget(() -> 1000, new SimpleMeterRegistry());
+    MemoryBudget.Ticket big = b.ticket();
+    big.reserve(600); // its body
+    big.reserve(3000); // its line protocol, alone: admitted although past the budget
+    assertEquals(3600, b.inUse());
+    MemoryBudget.Ticket other = b.ticket();
+    assertThrows(MemoryBudget.Exhausted.class, () -> other.reserve(10));
+    big.close();
+    other.close();
+    MemoryBudget.Ticket next = b.ticket();
+    next.reserve(600);
+    MemoryBudget.Ticket third = b.ticket();
+    third.reserve(300);
+    assertThrows(MemoryBudget.Exhausted.class, () -> third.reserve(200)); // another holds 600
+    next.close();
+    third.close();
+    assertEquals(0, b.inUse());
+  }
+
+  @Test
   void budget_zeroConfigured_derivedFromThisJvmsHeap() {
     MemoryBudget b = new MemoryBudget(() -> 0, new SimpleMeterRegistry());
-    assertEquals(Runtime.getRuntime().maxMemory() / 2, b.budget());
+    assertEquals(MemoryBudget.derived(Runtime.getRuntime().maxMemory()), b.budget());
   }
 }
