@@ -8,10 +8,10 @@ import org.junit.jupiter.api.Test;
 
 class MemoryBudgetTest {
   @Test
-  void derived_isHalfTheHeapBeyond128MiB_atLeastAQuarter() {
-    assertEquals(64L << 20, MemoryBudget.derived(256L << 20)); // the launcher's -Xmx256m
-    assertEquals(192L << 20, MemoryBudget.derived(512L << 20));
-    assertEquals(448L << 20, MemoryBudget.derived(1L << 30));
+  void derived_isHalfTheHeapBeyond64MiB_atLeastAQuarter() {
+    assertEquals(96L << 20, MemoryBudget.derived(256L << 20)); // the launcher's -Xmx256m
+    assertEquals(224L << 20, MemoryBudget.derived(512L << 20));
+    assertEquals(480L << 20, MemoryBudget.derived(1L << 30));
     assertEquals(16L << 20, MemoryBudget.derived(64L << 20));
   }
 
