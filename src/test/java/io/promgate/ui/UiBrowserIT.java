@@ -94,8 +94,26 @@ class UiBrowserIT {
     return browser.pageSource();
   }
 
+  /**
+   * The text of the element {@code css} selects, found again when the page replaced it between
+   * the find and the read (a click that submits a form loads a new page while the test reads on).
+   */
   private String text(String css) {
-    return browser.text(browser.find(css));
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return browser.text(browser.find(css));
+      } catch (IllegalStateException e) {
+        if (attempt == 50 || !String.valueOf(e.getMessage()).contains("stale element")) {
+          throw e;
+        }
+        try {
+          Thread.sleep(100);
+        } catch (InterruptedException ie) {
+          Thread.currentThread().interrupt();
+          throw e;
+        }
+      }
+    }
   }
 
   @Test
