@@ -31,14 +31,9 @@ SHARDS=4
 ensure_servers
 command -v wrk >/dev/null 2>&1 || { echo "bench-federate needs wrk (apt-get install -y wrk)" >&2; exit 1; }
 
-mvn_q() { ./mvnw -B -q -o "$@" >/dev/null 2>&1 || ./mvnw -B -q "$@"; }
 [[ -n ${SKIP_BUILD:-} ]] || mvn_q package -DskipTests
 
-DIR=$(mktemp -d -t promgate-fedbench.XXXXXX)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$DIR"; }
-trap cleanup EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+bench_workdir promgate-fedbench
 
 # ---- data: one exposition file per shard ----
 mkdir -p "$DIR/www"

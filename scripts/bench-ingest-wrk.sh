@@ -29,19 +29,9 @@ CONNECTIONS=${CONNECTIONS:-16}
 ensure_servers
 command -v wrk >/dev/null 2>&1 || { echo "bench-ingest-wrk needs wrk (apt-get install -y wrk)" >&2; exit 1; }
 
-mvn_q() { ./mvnw -B -q -o "$@" >/dev/null 2>&1 || ./mvnw -B -q "$@"; }
-if [[ -z ${SKIP_BUILD:-} || ! -f target/bench.cp ]]; then # SKIP_BUILD=1: rerun on the last build
-  mvn_q package -DskipTests
-  mvn_q test-compile org.apache.maven.plugins:maven-dependency-plugin:3.8.1:build-classpath \
-    -Dmdep.outputFile=target/bench.cp -Dmdep.includeScope=test
-fi
-CP="target/test-classes:target/classes:$(cat target/bench.cp)"
+bench_build # SKIP_BUILD=1: rerun on the last build
 
-DIR=$(mktemp -d -t promgate-wrkbench.XXXXXX)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$DIR"; }
-trap cleanup EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+bench_workdir promgate-wrkbench
 
 read -r POINTS_KV SUM_KV BYTES_KV < <(java -cp "$CP" io.promgate.bench.WriteBodies "$DIR/bodies" "$BODIES" "$SERIES" "$SAMPLES" wrk)
 POINTS=${POINTS_KV#points=}; SUM=${SUM_KV#sum=}; BODY_BYTES=${BYTES_KV#bytes=}

@@ -27,20 +27,10 @@ PER_REQUEST=${PER_REQUEST:-2000}
 ROUNDS=${ROUNDS:-2}
 ensure_servers
 
-mvn_q() { ./mvnw -B -q -o "$@" >/dev/null 2>&1 || ./mvnw -B -q "$@"; }
-if [[ -z ${SKIP_BUILD:-} || ! -f target/bench.cp ]]; then # SKIP_BUILD=1: rerun on the last build
-  mvn_q package -DskipTests
-  mvn_q test-compile org.apache.maven.plugins:maven-dependency-plugin:3.8.1:build-classpath \
-    -Dmdep.outputFile=target/bench.cp -Dmdep.includeScope=test
-fi
-CP="target/test-classes:target/classes:$(cat target/bench.cp)"
+bench_build # SKIP_BUILD=1: rerun on the last build
 
-DIR=$(mktemp -d -t promgate-bench.XXXXXX)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$DIR"; }
-trap cleanup EXIT
+bench_workdir promgate-bench
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 IPORT=$(free_port); RPORT=$(free_port); GPORT=$(free_port)
 start_influxd "$DIR/influxdb" "$IPORT" "$RPORT"
 IURL="http://127.0.0.1:${IPORT}"

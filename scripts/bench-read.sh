@@ -26,17 +26,9 @@ HEAP=${4:-512m}
 ROUNDS=${5:-2}
 command -v influxd >/dev/null || { echo "needs influxd (apt-get install -y influxdb)" >&2; exit 1; }
 
-mvn_q() { ./mvnw -B -q -o "$@" >/dev/null 2>&1 || ./mvnw -B -q "$@"; }
-mvn_q package -DskipTests
-mvn_q test-compile org.apache.maven.plugins:maven-dependency-plugin:3.8.1:build-classpath \
-  -Dmdep.outputFile=target/bench.cp -Dmdep.includeScope=test
-CP="target/test-classes:target/classes:$(cat target/bench.cp)"
+bench_build # SKIP_BUILD=1: rerun on the last build
 
-DIR=$(mktemp -d -t promgate-bench-read.XXXXXX)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$DIR"; }
-trap cleanup EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+bench_workdir promgate-bench-read
 IPORT=$(free_port); RPORT=$(free_port); GPORT=$(free_port); SPORT=$(free_port); QPORT=$(free_port)
 start_influxd "$DIR/influxdb" "$IPORT" "$RPORT" "$SPORT"
 IPID=${pids[-1]}

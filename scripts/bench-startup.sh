@@ -20,12 +20,7 @@ if (($# == 0)); then set -- scripts/promgate; fi
 ensure_servers
 [[ -f target/quarkus-app/quarkus-run.jar ]] || ./mvnw -B -q package -DskipTests
 
-DIR=$(mktemp -d -t promgate-startup.XXXXXX)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$DIR"; }
-trap cleanup EXIT
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+bench_workdir promgate-startup
 IPORT=$(free_port); RPORT=$(free_port)
 start_influxd "$DIR/influxdb" "$IPORT" "$RPORT"
 cat >"$DIR/promgate.yml" <<CONF

@@ -79,3 +79,35 @@ CONF
     printf '[ifql]\n  enabled = true\n  bind-address = "127.0.0.1:%s"\n  log-enabled = false\n' "$storage" >>"$dir/influxdb.conf"
   fi
 }
+
+# ---- benchmarks (scripts/bench-*.sh)
+
+# Maven, quiet: offline first, online only when an artifact is missing.
+mvn_q() { ./mvnw -B -q -o "$@" >/dev/null 2>&1 || ./mvnw -B -q "$@"; }
+
+# Builds the jar and the test classpath (target/bench.cp) the load generators run on, unless
+# SKIP_BUILD=1 and a build exists (rerun on the last build); sets CP.
+bench_build() {
+  if [[ -z ${SKIP_BUILD:-} || ! -f target/bench.cp ]]; then
+    mvn_q package -DskipTests
+    mvn_q test-compile org.apache.maven.plugins:maven-dependency-plugin:3.8.1:build-classpath \
+      -Dmdep.outputFile=target/bench.cp -Dmdep.includeScope=test
+  fi
+  CP="target/test-classes:target/classes:$(cat target/bench.cp)"
+}
+
+# A temp dir DIR for one run (mktemp template prefix $1); on exit every pid added to the array
+# pids is killed and DIR removed.
+bench_workdir() {
+  DIR=$(mktemp -d -t "$1.XXXXXX")
+  pids=()
+  trap bench_cleanup EXIT
+}
+bench_cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$DIR"
+}
+
+# A free TCP port on 127.0.0.1.
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
