@@ -21,7 +21,7 @@ public final class PlainText {
   static final String DRAIN_MAX_BYTES = "promgate.body.max-bytes";
 
   /** The least a refused request's remaining body is drained, even past its deadline. */
-  public static final long MIN_DRAIN_MILLIS = 1000;
+  private static final long MIN_DRAIN_MILLIS = 1000;
 
   private PlainText() {}
 
@@ -54,8 +54,7 @@ public final class PlainText {
    * writes refused by the memory budget). So, as Go's net/http does, the rest of the body is read
    * and dropped, and only then is the connection closed: once the body has ended, or after the
    * body's size limit in more bytes, or when what is left of the body timeout has passed (at least
-   * {@link #MIN_DRAIN_MILLIS}: a stalled sender). A fixed second of draining was not always enough
-   * on a loaded machine.
+   * {@link #MIN_DRAIN_MILLIS}: a stalled sender).
    */
   public static void refuse(RoutingContext rc, int status, long retryAfterSeconds, String message) {
     HttpServerResponse resp = rc.response();
@@ -69,9 +68,9 @@ public final class PlainText {
     if (status == 413) {
       resp.putHeader("Connection", "close");
     }
-    boolean linger = !rc.request().isEnded() && "close".equalsIgnoreCase(resp.headers().get("Connection"));
+    boolean drain = !rc.request().isEnded() && "close".equalsIgnoreCase(resp.headers().get("Connection"));
     Future<Void> sent = resp.end(message.replace('\n', ' ') + "\n");
-    if (linger) {
+    if (drain) {
       Long deadline = rc.get(DRAIN_DEADLINE);
       long left = deadline == null ? 0 : (deadline - System.nanoTime()) / 1_000_000;
       Long maxBytes = rc.get(DRAIN_MAX_BYTES);
