@@ -19,7 +19,8 @@ import java.util.function.LongSupplier;
  * scratch, up to 4 MiB; Quarkus, Vert.x and metrics, ~50 MiB) and transient copies (a growing
  * buffer is copied, Vert.x copies each inbound chunk, garbage waits for the next GC). At half of a
  * 256 MiB heap, a flood of 128 concurrent 1 MiB writes ended the JVM with OutOfMemoryError in 1 of
- * 8 runs (HostileClientsIT); at 96 MiB in none of 10, at 64 MiB in none of 18 (but 64 MiB refused
+ * 8 runs (HostileClientsIT); at 96 MiB in none of 10 local runs but once in a fresh-clone CI run
+ * (so a flood can still exhaust the heap: not everything it uses is reserved), at 64 MiB in none of 18 (but 64 MiB refused
  * ordinary load: 200 senders of 2,000-sample requests got ~1,400 503s a run, 96 MiB ~400).
  *
  * <p>Reservations are made through a {@link Ticket}, one per request, which remembers what it holds
